@@ -1,0 +1,93 @@
+"""Who is acting: a user (through a session or the admin), an API key, or a scheduled flow.
+
+Services and selectors take an :class:`Actor`, never a request. Its scope (the
+établissements it may see) is computed once, when the actor is built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from accounts.models import ApiKey, Habilitation, User
+from rules.actions import DEFAULT_DROITS, Droit, Role
+
+
+class Channel(StrEnum):
+    API = "api"
+    ADMIN = "admin"
+    FLOW = "flow"
+    COMMANDE = "commande"
+
+    @property
+    def label(self) -> str:
+        return {"api": "API", "admin": "Back-office", "flow": "Traitement planifié", "commande": "Commande"}[self.value]
+
+
+@dataclass(frozen=True)
+class Grant:
+    role: Role
+    droits: frozenset[Droit]
+    principal: bool = False
+
+
+@dataclass(frozen=True)
+class Actor:
+    label: str
+    channel: Channel
+    user_id: int | None = None
+    api_key_id: int | None = None
+    is_opco: bool = False
+    # établissement id -> what this actor may do there
+    grants: dict[int, Grant] = field(default_factory=dict)
+
+    # Factories
+    @classmethod
+    def for_user(cls, user: User, *, channel: Channel = Channel.API) -> Actor:
+        if not user.is_active:
+            return cls(label=user.email, channel=channel, user_id=user.pk)
+        grants = {
+            h.etablissement_id: Grant(Role(h.role), h.droits, h.principal)
+            for h in Habilitation.objects.filter(user=user, etablissement__actif=True)
+        }
+        return cls(
+            label=user.email,
+            channel=channel,
+            user_id=user.pk,
+            is_opco=user.is_opco_gestionnaire,
+            grants=grants,
+        )
+
+    @classmethod
+    def for_api_key(cls, key: ApiKey) -> Actor:
+        # A key acts as its SIRET's software: everything a gestionnaire OF may do there.
+        grant = Grant(Role.GESTIONNAIRE_OF, DEFAULT_DROITS[Role.GESTIONNAIRE_OF])
+        return cls(
+            label=f"Clé API {key.prefix}… ({key.etablissement.siret})",
+            channel=Channel.API,
+            api_key_id=key.pk,
+            grants={key.etablissement_id: grant},
+        )
+
+    @classmethod
+    def system(cls, label: str, *, channel: Channel = Channel.FLOW) -> Actor:
+        """The OPCO's own scheduled processes: they see every tenant."""
+        return cls(label=label, channel=channel, is_opco=True)
+
+    # Queries
+    @property
+    def etablissement_ids(self) -> frozenset[int]:
+        return frozenset(self.grants)
+
+    def role_on(self, etablissement_id: int) -> Role | None:
+        if self.is_opco:
+            return Role.OPCO
+        grant = self.grants.get(etablissement_id)
+        return grant.role if grant else None
+
+    def droits_on(self, etablissement_id: int) -> frozenset[Droit]:
+        grant = self.grants.get(etablissement_id)
+        return grant.droits if grant else frozenset()
+
+    def can_see(self, etablissement_id: int) -> bool:
+        return self.is_opco or etablissement_id in self.grants

@@ -1,0 +1,1 @@
+"""The django-ninja HTTP API (/api/v1/)."""

@@ -1,0 +1,230 @@
+"""Machinery shared by the services: locking, running a transition, logging it, numbering,
+requesting courriers (the outbox) and storing uploaded files."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import partial
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils.text import get_valid_filename
+from django_fsm import ConcurrentTransition, TransitionNotAllowed
+
+from accounts.actors import Actor
+from cases.errors import Conflict, InvalidInput, NotFound
+from cases.models import Compteur, Courrier, Destinataire, Dossier, Facture, TransitionLog
+from cases.signals import courriers_requested
+from rules.verdicts import Problem
+
+STALE_MESSAGE = "Ce dossier vient d'être modifié par quelqu'un d'autre : rechargez-le puis réessayez."
+
+
+def lock_dossier(actor: Actor, dossier_id: int) -> Dossier:
+    qs = Dossier.objects.select_for_update()
+    if not actor.is_opco:
+        qs = qs.of_scope(actor.etablissement_ids)
+    try:
+        return qs.get(pk=dossier_id)
+    except Dossier.DoesNotExist:
+        raise NotFound("Dossier introuvable.") from None
+
+
+def lock_facture(actor: Actor, facture_id: int) -> Facture:
+    qs = Facture.objects.select_for_update()
+    if not actor.is_opco:
+        qs = qs.of_scope(actor.etablissement_ids)
+    try:
+        return qs.get(pk=facture_id)
+    except Facture.DoesNotExist:
+        raise NotFound("Facture introuvable.") from None
+
+
+def fire(obj: Dossier | Facture, name: str, **kwargs) -> str:
+    """Run the django-fsm transition ``name`` and save; returns the source state."""
+    source = obj.etat
+    try:
+        getattr(obj, name)(**kwargs)
+    except TransitionNotAllowed:
+        raise Conflict(f"Transition « {name} » impossible depuis l'état « {source} ».") from None
+    try:
+        obj.save()
+    except ConcurrentTransition:
+        raise Conflict(STALE_MESSAGE) from None
+    return source
+
+
+def log_transition(
+    *, obj: Dossier | Facture, actor: Actor, name: str, source: str, now, reason: str = "", details: dict | None = None
+) -> TransitionLog:
+    return TransitionLog.objects.create(
+        dossier=obj if isinstance(obj, Dossier) else None,
+        facture=obj if isinstance(obj, Facture) else None,
+        transition=name,
+        source=source,
+        target=obj.etat,
+        actor_user_id=actor.user_id,
+        actor_api_key_id=actor.api_key_id,
+        actor_label=actor.label,
+        channel=actor.channel.value,
+        reason=reason,
+        details=details or {},
+        created_at=now,
+    )
+
+
+def next_numbers(name: str, count: int = 1) -> range:
+    """Reserve ``count`` consecutive numbers of the sequence ``name``."""
+    first = {
+        "dossier": settings.PORTAIL["FIRST_DOSSIER_NUMBER"],
+        "facture": settings.PORTAIL["FIRST_FACTURE_NUMBER"],
+        "reglement": settings.PORTAIL["FIRST_REGLEMENT_NUMBER"],
+    }[name]
+    with transaction.atomic():
+        row = Compteur.objects.select_for_update().filter(name=name).first()
+        if row is None:
+            try:
+                with transaction.atomic():
+                    row = Compteur.objects.create(name=name, value=first)
+            except IntegrityError:
+                row = Compteur.objects.select_for_update().get(name=name)
+        start = row.value
+        row.value = start + count
+        row.save(update_fields=["value"])
+    return range(start, start + count)
+
+
+@dataclass(frozen=True)
+class CourrierRequest:
+    type: str
+    destinataire: str
+    etablissement_id: int
+    contexte: dict
+
+
+def request_courriers(
+    *,
+    log: TransitionLog | None,
+    key: str | None = None,
+    requests: list[CourrierRequest],
+    now,
+    dossier: Dossier | None = None,
+    facture: Facture | None = None,
+    reglement=None,
+) -> list[Courrier]:
+    """Write courriers to the outbox, in the caller's transaction; one per (event, type, destinataire).
+
+    The courrier flow issues them after commit; the unique ``cle`` makes a repeated request a no-op.
+    """
+    base = key or f"t{log.pk}"
+    created = []
+    for req in requests:
+        courrier, was_created = Courrier.objects.get_or_create(
+            cle=f"{base}:{req.type}:{req.destinataire}",
+            defaults={
+                "type": req.type,
+                "destinataire": req.destinataire,
+                "destinataire_etablissement_id": req.etablissement_id,
+                "dossier": dossier,
+                "facture": facture,
+                "reglement": reglement,
+                "contexte": req.contexte,
+                "created_at": now,
+            },
+        )
+        if was_created:
+            created.append(courrier)
+    if created:
+        ids = [c.pk for c in created]
+        transaction.on_commit(partial(courriers_requested.send, sender=Courrier, courrier_ids=ids))
+    return created
+
+
+def dossier_courriers(dossier: Dossier, type_: str, contexte: dict | None = None) -> list[CourrierRequest]:
+    """The same letter to the OF and, when there is one, to the entreprise."""
+    requests = [CourrierRequest(type_, Destinataire.OF, dossier.of_etablissement_id, contexte or {})]
+    if dossier.entreprise_id and dossier.entreprise_id != dossier.of_etablissement_id:
+        requests.append(CourrierRequest(type_, Destinataire.ENTREPRISE, dossier.entreprise_id, contexte or {}))
+    return requests
+
+
+# --- Uploaded files ----------------------------------------------------------------------
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+_SIGNATURES = {
+    b"%PDF-": "application/pdf",
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"\xff\xd8\xff": "image/jpeg",
+    b"PK\x03\x04": "application/zip",  # docx, xlsx, odt
+}
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file received from a user: its name as given and its bytes."""
+
+    name: str
+    content: bytes
+
+
+def sniff_type(content: bytes) -> str | None:
+    for magic, mime in _SIGNATURES.items():
+        if content.startswith(magic):
+            return mime
+    return None
+
+
+def check_upload(upload: Upload, *, field: str, pdf_only: bool = False) -> list[Problem]:
+    if not upload.content:
+        return [Problem(field, f"Le fichier « {upload.name} » est vide.")]
+    if len(upload.content) > MAX_UPLOAD_BYTES:
+        return [Problem(field, f"Le fichier « {upload.name} » dépasse la taille maximale de 20 Mo.")]
+    kind = sniff_type(upload.content)
+    if pdf_only and kind != "application/pdf":
+        return [Problem(field, f"Le fichier « {upload.name} » n'est pas un PDF.")]
+    if kind is None:
+        return [
+            Problem(field, f"Le type du fichier « {upload.name} » n'est pas accepté (PDF, PNG, JPEG, DOCX, XLSX, ODT).")
+        ]
+    return []
+
+
+def safe_name(name: str) -> str:
+    base = os.path.basename(name.replace("\\", "/")) or "fichier"
+    cleaned = get_valid_filename(base)[:120]
+    return cleaned or "fichier"
+
+
+class StoredFiles:
+    """Stores files and deletes them again if the work around them fails: no orphan file.
+
+    Usage: ``with StoredFiles() as files, transaction.atomic(): ...``
+    """
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+
+    def save(self, field_file, upload: Upload) -> None:
+        field_file.save(safe_name(upload.name), ContentFile(upload.content), save=False)
+        self.paths.append(field_file.name)
+
+    def __enter__(self) -> StoredFiles:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        # Enter this *before* ``transaction.atomic()``: a failed body or commit discards the files.
+        if exc_type is not None:
+            self.discard()
+
+    def discard(self) -> None:
+        for path in self.paths:
+            default_storage.delete(path)
+        self.paths.clear()
+
+
+def invalid(problems: list[Problem]) -> None:
+    if problems:
+        raise InvalidInput(problems)

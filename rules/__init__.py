@@ -1,0 +1,1 @@
+"""Pure business rules: no Django, no clock. Every check returns French, field-addressed verdicts."""
