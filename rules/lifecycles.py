@@ -218,10 +218,37 @@ def all_dossier_transition_names() -> dict[str, tuple[frozenset[str], str]]:
 
 
 def to_mermaid(transitions: tuple[Transition, ...], labels: dict, initial: str) -> str:
-    lines = ["stateDiagram-v2", f"    [*] --> {initial}"]
+    """A Mermaid state diagram of one lifecycle (only the states it uses)."""
+    used = {initial} | {t.target for t in transitions} | {s for t in transitions for s in t.sources}
+    lines = ["stateDiagram-v2", "    direction LR"]
+    for state in labels:
+        if state in used:
+            lines.append(f'    state "{labels[state]}" as {state.value}')
+    lines.append(f"    [*] --> {initial}")
     for t in transitions:
         for source in sorted(t.sources):
             lines.append(f"    {source} --> {t.target}: {t.name} ({t.actor.value})")
-    for state, label in labels.items():
-        lines.append(f"    {state.value}: {label}")
     return "\n".join(lines) + "\n"
+
+
+def render_markdown(dossiers, initial_dossier, dossier_labels, factures, initial_facture, facture_labels) -> str:
+    parts = [
+        "# Cycles de vie (graphes d'états)\n",
+        "Généré par `python manage.py draw_lifecycles` depuis `rules/lifecycles.py` — ne pas éditer à la main.",
+        "Chaque flèche porte le nom de la transition et qui la déclenche (`of` ou `opco`).\n",
+    ]
+    for dispositif, transitions in dossiers.items():
+        parts.append(f"## Dossier — {dispositif.label}\n")
+        parts.append("```mermaid\n" + to_mermaid(transitions, dossier_labels, initial_dossier[dispositif]) + "```\n")
+        parts.append("| transition | depuis | vers | acteur |\n|---|---|---|---|")
+        for t in transitions:
+            sources = ", ".join(dossier_labels[s] for s in sorted(t.sources))
+            parts.append(f"| `{t.name}` — {t.label} | {sources} | {dossier_labels[t.target]} | {t.actor.value} |")
+        parts.append("")
+    parts.append("## Facture\n")
+    parts.append("```mermaid\n" + to_mermaid(factures, facture_labels, initial_facture) + "```\n")
+    parts.append("| transition | depuis | vers | acteur |\n|---|---|---|---|")
+    for t in factures:
+        sources = ", ".join(facture_labels[s] for s in sorted(t.sources))
+        parts.append(f"| `{t.name}` — {t.label} | {sources} | {facture_labels[t.target]} | {t.actor.value} |")
+    return "\n".join(parts) + "\n"

@@ -51,3 +51,31 @@ def opco_user(db):
 @pytest.fixture
 def opco_actor(opco_user):
     return Actor.for_user(opco_user, channel=Channel.ADMIN)
+
+
+# --- A skipped test is not a passed one -----------------------------------------------------
+_skipped: list[str] = []
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped and not hasattr(report, "wasxfail"):
+        _skipped.append(report.nodeid)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _skipped and exitstatus == 0:
+        session.exitstatus = 1
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"ÉCHEC : {len(_skipped)} test(s) ignoré(s) — tout test doit s'exécuter :", red=True)
+            for nodeid in _skipped:
+                reporter.write_line(f"  {nodeid}")
+
+
+def pytest_configure(config):
+    import os
+
+    from django.conf import settings
+
+    if os.environ.get("PORTAIL_REQUIRE_POSTGRES") and "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
+        raise pytest.UsageError("PORTAIL_REQUIRE_POSTGRES est défini mais DATABASE_URL ne vise pas PostgreSQL.")
