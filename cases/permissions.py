@@ -5,8 +5,8 @@ from __future__ import annotations
 from accounts.actors import Actor
 from cases.errors import Conflict, Forbidden
 from cases.models import Dossier, Facture
-from rules.actions import Action, ActionFacture, Droit, dossier_actions, facture_actions
-from rules.lifecycles import DOSSIER_LIFECYCLES, FACTURE_LIFECYCLE, Dispositif, EtatDossier, EtatFacture
+from rules.actions import Action, Droit, dossier_actions, facture_actions
+from rules.lifecycles import EtatDossier, EtatFacture
 
 
 def actions_on_dossier(actor: Actor, dossier: Dossier) -> frozenset[str]:
@@ -71,17 +71,3 @@ def _state_message(dossier: Dossier, action: str) -> str:
 
 def has_droit(actor: Actor, etablissement_id: int, droit: Droit) -> bool:
     return actor.is_opco or droit in actor.droits_on(etablissement_id)
-
-
-__all__ = [
-    "Action",
-    "ActionFacture",
-    "DOSSIER_LIFECYCLES",
-    "Dispositif",
-    "FACTURE_LIFECYCLE",
-    "actions_on_dossier",
-    "actions_on_facture",
-    "ensure_dossier_action",
-    "ensure_facture_action",
-    "has_droit",
-]
