@@ -450,7 +450,7 @@ class Destinataire(models.TextChoices):
     ENTREPRISE = "entreprise", "Entreprise"
 
 
-class EtatCourrier(models.TextChoices):
+class StatutCourrier(models.TextChoices):
     DEMANDE = "demande", "Demandé"
     EMIS = "emis", "Émis"
     ECHEC = "echec", "En échec"
@@ -472,11 +472,16 @@ class Courrier(models.Model):
         related_name="courriers_recus",
         verbose_name="établissement destinataire",
     )
+    # The OF whose users see this courrier and are notified of it (the dossier's OF, the
+    # facture's émetteur, the règlement's bénéficiaire), whoever the letter is addressed to.
+    of_etablissement = models.ForeignKey(
+        Etablissement, on_delete=models.PROTECT, related_name="courriers", verbose_name="organisme de formation"
+    )
     dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, null=True, blank=True, related_name="courriers")
     facture = models.ForeignKey(Facture, on_delete=models.PROTECT, null=True, blank=True, related_name="courriers")
     reglement = models.ForeignKey(Reglement, on_delete=models.PROTECT, null=True, blank=True, related_name="courriers")
     contexte = models.JSONField("contenu", default=dict, blank=True)
-    etat = models.CharField("état", max_length=10, choices=EtatCourrier.choices, default=EtatCourrier.DEMANDE)
+    statut = models.CharField("statut", max_length=10, choices=StatutCourrier.choices, default=StatutCourrier.DEMANDE)
     tentatives = models.PositiveSmallIntegerField("tentatives", default=0)
     erreur = models.TextField("dernière erreur", blank=True)
     fichier = models.FileField("fichier", upload_to=courrier_upload_to, blank=True, max_length=255)
@@ -492,7 +497,10 @@ class Courrier(models.Model):
                 name="courrier_rattache",
             )
         ]
-        indexes = [models.Index(fields=["etat", "created_at"])]
+        indexes = [
+            models.Index(fields=["statut", "created_at"]),
+            models.Index(fields=["of_etablissement", "-created_at"]),
+        ]
 
     def __str__(self) -> str:
         return self.nom
@@ -596,3 +604,32 @@ class TransitionLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.transition}: {self.source} → {self.target}"
+
+
+class DigestEnvoi(models.Model):
+    """One daily digest e-mail per user and period: the unique constraint makes it never twice."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digests")
+    periode = models.DateField("jour du récapitulatif")
+    borne = models.DateTimeField("courriers jusqu'au")
+    nombre = models.PositiveIntegerField("nombre de courriers")
+    sent_at = models.DateTimeField("envoyé le")
+
+    class Meta:
+        verbose_name = "récapitulatif quotidien envoyé"
+        verbose_name_plural = "récapitulatifs quotidiens envoyés"
+        constraints = [models.UniqueConstraint(fields=["user", "periode"], name="digest_unique_par_jour")]
+
+
+class RappelCle(models.Model):
+    """A reminder that an API key expires soon (30 and 7 days before), sent once per threshold."""
+
+    api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="rappels")
+    palier = models.PositiveSmallIntegerField("jours avant expiration")
+    destinataires = models.PositiveIntegerField("destinataires")
+    sent_at = models.DateTimeField("envoyé le")
+
+    class Meta:
+        verbose_name = "rappel d'expiration de clé"
+        verbose_name_plural = "rappels d'expiration de clé"
+        constraints = [models.UniqueConstraint(fields=["api_key", "palier"], name="rappel_cle_unique")]

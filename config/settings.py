@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django_fsm",
     "accounts",
     "cases",
+    "workflows",
 ]
 
 MIDDLEWARE = [
@@ -128,4 +129,10 @@ PORTAIL = {
     "FIRST_DOSSIER_NUMBER": 3_000_000,
     "FIRST_FACTURE_NUMBER": 2_100_000,
     "FIRST_REGLEMENT_NUMBER": 60_000,
+    # Links in e-mails.
+    "BASE_URL": os.environ.get("PORTAIL_BASE_URL", "http://127.0.0.1:8000"),
+    "DOSSIER_PATH": "/api/v1/dossiers/{id}",
+    "FACTURE_PATH": "/api/v1/factures/{id}",
+    "REGLEMENT_PATH": "/api/v1/paiements/{id}",
+    "HABILITATIONS_PATH": "/api/v1/habilitations/cles",
 }

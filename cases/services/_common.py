@@ -120,6 +120,7 @@ def request_courriers(
     The courrier flow issues them after commit; the unique ``cle`` makes a repeated request a no-op.
     """
     base = key or f"t{log.pk}"
+    owner = dossier.of_etablissement_id if dossier else facture.emetteur_id if facture else reglement.beneficiaire_id
     created = []
     for req in requests:
         courrier, was_created = Courrier.objects.get_or_create(
@@ -128,6 +129,7 @@ def request_courriers(
                 "type": req.type,
                 "destinataire": req.destinataire,
                 "destinataire_etablissement_id": req.etablissement_id,
+                "of_etablissement_id": owner,
                 "dossier": dossier,
                 "facture": facture,
                 "reglement": reglement,

@@ -105,7 +105,7 @@ class TestTransmission:
         courriers_requested.disconnect(dispatch_uid="t")
         assert dossier.etat == E.TRANSMIS and dossier.numero >= 3_000_000 and dossier.reference.endswith(".1")
         courrier = Courrier.objects.get(dossier=dossier)
-        assert (courrier.type, courrier.destinataire, courrier.etat) == ("accuse_reception", "of", "demande")
+        assert (courrier.type, courrier.destinataire, courrier.statut) == ("accuse_reception", "of", "demande")
         assert received == [courrier.pk]
 
     def test_numbers_are_consecutive(self, of_actor, of_etab, entreprise, now):

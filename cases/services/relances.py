@@ -1,0 +1,137 @@
+"""The daily relance pass: dossiers and factures waiting for pièces with nothing new for N days
+get a relance courrier (through the outbox). One relance per object and day: the courrier's
+unique key makes a rerun or an overlapping run a no-op."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Max, OuterRef, Subquery
+from django.utils import timezone
+
+from cases.models import (
+    Courrier,
+    Destinataire,
+    Dossier,
+    Facture,
+    PieceJointe,
+    TransitionLog,
+    TypeCourrier,
+)
+from rules.deadlines import RELANCE_DELAYS
+from rules.lifecycles import Dispositif, EtatDossier, EtatFacture
+
+BATCH = 5000
+
+
+@dataclass
+class RelanceReport:
+    dossiers_examines: int = 0
+    factures_examinees: int = 0
+    relances_dossiers: int = 0
+    relances_factures: int = 0
+
+
+def _latest(model, field: str, **link):
+    return Subquery(
+        model.objects.filter(**link).order_by().values(next(iter(link))).annotate(m=Max(field)).values("m")[:1]
+    )
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _courrier(*, key: str, owner_id: int, destinataire: str, etablissement_id: int, now, **target) -> Courrier:
+    return Courrier(
+        cle=key,
+        type=TypeCourrier.RELANCE,
+        destinataire=destinataire,
+        destinataire_etablissement_id=etablissement_id,
+        of_etablissement_id=owner_id,
+        created_at=now,
+        **target,
+    )
+
+
+def relances_enqueue(*, today: date, now) -> RelanceReport:
+    report = RelanceReport()
+    # Nothing new since this moment means a relance is due (per dispositif).
+    cutoffs = {d: _start_of(today - timedelta(days=RELANCE_DELAYS[d]) + timedelta(days=1)) for d in Dispositif}
+    dossiers = (
+        Dossier.objects.filter(etat=EtatDossier.EN_ATTENTE_PIECES)
+        .annotate(
+            last_log=_latest(TransitionLog, "created_at", dossier=OuterRef("pk")),
+            last_piece=_latest(PieceJointe, "uploaded_at", dossier=OuterRef("pk")),
+            last_courrier=_latest(Courrier, "created_at", dossier=OuterRef("pk")),
+        )
+        .values_list(
+            "pk", "dispositif", "of_etablissement_id", "entreprise_id", "last_log", "last_piece", "last_courrier"
+        )
+    )
+    pending: list[Courrier] = []
+    for pk, dispositif, of_id, entreprise_id, *activity in dossiers.iterator(chunk_size=BATCH):
+        report.dossiers_examines += 1
+        last = max((a for a in activity if a is not None), default=None)
+        if last is None or last >= cutoffs[Dispositif(dispositif)]:
+            continue
+        key = f"relance:dossier:{pk}:{today.isoformat()}"
+        pending.append(
+            _courrier(
+                key=f"{key}:of",
+                owner_id=of_id,
+                destinataire=Destinataire.OF,
+                etablissement_id=of_id,
+                now=now,
+                dossier_id=pk,
+            )
+        )
+        if dispositif != Dispositif.APPRENTISSAGE and entreprise_id and entreprise_id != of_id:
+            pending.append(
+                _courrier(
+                    key=f"{key}:entreprise",
+                    owner_id=of_id,
+                    destinataire=Destinataire.ENTREPRISE,
+                    etablissement_id=entreprise_id,
+                    now=now,
+                    dossier_id=pk,
+                )
+            )
+        report.relances_dossiers += 1
+        if len(pending) >= BATCH:
+            Courrier.objects.bulk_create(pending, ignore_conflicts=True)
+            pending.clear()
+
+    facture_cutoff = _start_of(today - timedelta(days=RELANCE_DELAYS["facture"]) + timedelta(days=1))
+    factures = (
+        Facture.objects.filter(etat=EtatFacture.EN_ATTENTE_PIECES)
+        .annotate(
+            last_log=_latest(TransitionLog, "created_at", facture=OuterRef("pk")),
+            last_piece=_latest(PieceJointe, "uploaded_at", facture=OuterRef("pk")),
+            last_courrier=_latest(Courrier, "created_at", facture=OuterRef("pk")),
+        )
+        .values_list("pk", "emetteur_id", "last_log", "last_piece", "last_courrier")
+    )
+    for pk, emetteur_id, *activity in factures.iterator(chunk_size=BATCH):
+        report.factures_examinees += 1
+        last = max((a for a in activity if a is not None), default=None)
+        if last is None or last >= facture_cutoff:
+            continue
+        pending.append(
+            _courrier(
+                key=f"relance:facture:{pk}:{today.isoformat()}:of",
+                owner_id=emetteur_id,
+                destinataire=Destinataire.OF,
+                etablissement_id=emetteur_id,
+                now=now,
+                facture_id=pk,
+            )
+        )
+        report.relances_factures += 1
+        if len(pending) >= BATCH:
+            Courrier.objects.bulk_create(pending, ignore_conflicts=True)
+            pending.clear()
+    if pending:
+        Courrier.objects.bulk_create(pending, ignore_conflicts=True)
+    return report

@@ -1,0 +1,156 @@
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core import mail
+
+from accounts.models import ApiKey
+from cases.models import Courrier, DigestEnvoi, Notification, RappelCle
+from cases.services.digest import digest_send_all
+from cases.services.reminders import api_key_reminders_send
+from tests.factories import DossierFactory, EtablissementFactory, HabilitationFactory, UserFactory, of_user
+from workflows.digest import daily_digest
+from workflows.keys import key_expiry_reminders
+
+PARIS = ZoneInfo("Europe/Paris")
+TODAY = date(2026, 11, 27)
+CUTOFF = datetime(2026, 11, 27, 7, tzinfo=PARIS)
+
+
+def notify(user, dossier, when, n=1):
+    for i in range(n):
+        courrier = Courrier.objects.create(
+            cle=f"test:{dossier.pk}:{user.pk}:{when.isoformat()}:{i}",
+            type="accord",
+            destinataire="of",
+            destinataire_etablissement=dossier.of_etablissement,
+            of_etablissement=dossier.of_etablissement,
+            dossier=dossier,
+            statut="emis",
+            created_at=when,
+            emis_at=when,
+        )
+        Notification.objects.create(user=user, courrier=courrier, created_at=when)
+
+
+@pytest.mark.django_db
+class TestDigest:
+    def test_one_email_listing_the_new_courriers_with_links(self):
+        user, etab = of_user()
+        dossier = DossierFactory(of_etablissement=etab)
+        notify(user, dossier, CUTOFF - timedelta(hours=5), n=2)
+        notify(user, dossier, CUTOFF - timedelta(days=3))  # older than the first digest's window
+
+        report = digest_send_all(today=TODAY, cutoff=CUTOFF, now=CUTOFF)
+
+        assert report.envoyes == 1 and report.courriers == 2
+        [message] = mail.outbox
+        assert message.to == [user.email]
+        assert "2 nouveaux courriers" in message.subject
+        assert dossier.reference in message.body and "Courrier d'accord" in message.body
+        html = message.alternatives[0][0]
+        assert f"/api/v1/dossiers/{dossier.pk}" in html and message.alternatives[0][1] == "text/html"
+
+    def test_never_twice_for_the_same_day_and_next_day_only_new_ones(self):
+        user, etab = of_user()
+        dossier = DossierFactory(of_etablissement=etab)
+        notify(user, dossier, CUTOFF - timedelta(hours=2))
+
+        digest_send_all(today=TODAY, cutoff=CUTOFF, now=CUTOFF)
+        digest_send_all(today=TODAY, cutoff=CUTOFF, now=CUTOFF + timedelta(minutes=1))
+        notify(user, dossier, CUTOFF + timedelta(hours=3))
+        digest_send_all(
+            today=TODAY + timedelta(days=1), cutoff=CUTOFF + timedelta(days=1), now=CUTOFF + timedelta(days=1)
+        )
+
+        assert len(mail.outbox) == 2
+        assert "1 nouveau courrier déposé" in mail.outbox[1].subject
+        assert DigestEnvoi.objects.filter(user=user).count() == 2
+
+    def test_nothing_for_opted_out_inactive_or_users_without_news(self):
+        opted_out, etab = of_user()
+        opted_out.daily_digest = False
+        opted_out.save()
+        inactive, _ = of_user(etab)
+        inactive.is_active = False
+        inactive.save()
+        of_user(etab)  # habilitated, but no notification of its own
+        dossier = DossierFactory(of_etablissement=etab)
+        notify(opted_out, dossier, CUTOFF - timedelta(hours=1))
+        notify(inactive, dossier, CUTOFF - timedelta(hours=1))
+
+        digest_send_all(today=TODAY, cutoff=CUTOFF, now=CUTOFF)
+
+        assert mail.outbox == []
+
+    def test_never_about_an_etablissement_the_user_lost(self):
+        user, etab = of_user()
+        other = EtablissementFactory()
+        dossier = DossierFactory(of_etablissement=other)
+        notify(user, dossier, CUTOFF - timedelta(hours=1))  # e.g. habilitation removed since
+
+        digest_send_all(today=TODAY, cutoff=CUTOFF, now=CUTOFF)
+
+        assert mail.outbox == []
+
+    def test_deleted_notifications_are_left_out(self):
+        user, etab = of_user()
+        notify(user, DossierFactory(of_etablissement=etab), CUTOFF - timedelta(hours=1))
+        Notification.objects.update(deleted_at=CUTOFF)
+
+        digest_send_all(today=TODAY, cutoff=CUTOFF, now=CUTOFF)
+
+        assert mail.outbox == []
+
+
+@pytest.mark.django_db
+class TestKeyReminders:
+    def key(self, etab, expires_in_days):
+        key, _ = ApiKey.build(etablissement=etab, created_by=None, now=CUTOFF - timedelta(days=365))
+        key.expires_at = CUTOFF + timedelta(days=expires_in_days)
+        key.save()
+        return key
+
+    def test_admins_are_told_at_30_and_7_days_once_each(self):
+        admin = HabilitationFactory(admin=True)
+        HabilitationFactory(etablissement=admin.etablissement, principal=False)  # a gestionnaire: not told
+        key = self.key(admin.etablissement, 30)
+
+        api_key_reminders_send(today=TODAY, now=CUTOFF)
+        api_key_reminders_send(today=TODAY, now=CUTOFF)
+        api_key_reminders_send(today=TODAY + timedelta(days=10), now=CUTOFF + timedelta(days=10))
+        api_key_reminders_send(today=TODAY + timedelta(days=23), now=CUTOFF + timedelta(days=23))
+
+        assert [m.to for m in mail.outbox] == [[admin.user.email], [admin.user.email]]
+        assert "30 jours" in mail.outbox[0].subject and "7 jours" in mail.outbox[1].subject
+        assert key.prefix in mail.outbox[0].body
+        assert set(RappelCle.objects.values_list("palier", flat=True)) == {30, 7}
+
+    def test_revoked_keys_and_other_sirets_get_nothing(self):
+        admin = HabilitationFactory(admin=True)
+        key = self.key(admin.etablissement, 5)
+        key.revoked_at = CUTOFF
+        key.save()
+        other_admin = HabilitationFactory(admin=True)
+        self.key(other_admin.etablissement, 60)
+
+        api_key_reminders_send(today=TODAY, now=CUTOFF)
+
+        assert mail.outbox == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_flows_under_prefect_send_nothing_twice(prefect_harness):
+    user, etab = of_user()
+    notify(user, DossierFactory(of_etablissement=etab), CUTOFF - timedelta(hours=1))
+    admin = HabilitationFactory(admin=True)
+    TestKeyReminders().key(admin.etablissement, 7)
+
+    for _ in range(2):
+        daily_digest(today=TODAY)
+        key_expiry_reminders(today=TODAY)
+
+    subjects = sorted(m.subject for m in mail.outbox)
+    assert len(subjects) == 2, subjects
+    assert DigestEnvoi.objects.count() == 1
+    assert UserFactory._meta.model.objects.filter(pk=user.pk, daily_digest=True).exists()
