@@ -1,19 +1,39 @@
-"""The CERFA FA13 payload (field names of the inter-OPCO exchange norm): the minimum a draft
-needs, and the summary fields the synthesis page shows.
+"""The CERFA FA13 payload (field names of the inter-OPCO exchange norm): what a draft needs, what a
+transmission needs, and the summary fields the synthesis page shows.
 
-The complete rule set of the form lives with the apprenticeship work; this module only knows
-what the foundation needs.
+The data model is :mod:`rules.cerfa_schema`, the complete rule set :mod:`rules.cerfa_rules`
+(:func:`validate_cerfa`), the pay grid :mod:`rules.remuneration`, the code lists
+:mod:`rules.referentiels`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from rules import identifiers
+from rules.cerfa_rules import CerfaVerdict, validate_cerfa
+from rules.cerfa_schema import example_payload, form_structure, get_path, parse_date
+from rules.remuneration import SMIC_REFERENCE, SmicValue
 from rules.verdicts import Problem
 
+__all__ = [
+    "DRAFT_REQUIRED",
+    "TRANSMISSION_REQUIRED",
+    "CerfaVerdict",
+    "check_draft",
+    "check_transmission_minimum",
+    "example_payload",
+    "form_structure",
+    "get_path",
+    "parse_date",
+    "summary",
+    "validate_cerfa",
+]
+
 DRAFT_REQUIRED = ("employeur.siret", "organismeFormation.siret")
-# Fields that must be present before a transmission, beyond the draft minimum.
+# Fields that must be present before a transmission, beyond the draft minimum, even in the
+# lenient mode of :func:`check_transmission_minimum`.
 TRANSMISSION_REQUIRED = (
     "apprenti.nom",
     "apprenti.prenom",
@@ -26,26 +46,6 @@ TRANSMISSION_REQUIRED = (
 )
 
 
-def get_path(payload: dict, path: str):
-    node = payload
-    for part in path.split("."):
-        if not isinstance(node, dict):
-            return None
-        node = node.get(part)
-    return node
-
-
-def parse_date(value) -> date | None:
-    if isinstance(value, date):
-        return value
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        return None
-
-
 def check_draft(payload: dict) -> list[Problem]:
     problems: list[Problem] = []
     problems += identifiers.check_siret(get_path(payload, "employeur.siret"), field="employeur.siret")
@@ -53,18 +53,39 @@ def check_draft(payload: dict) -> list[Problem]:
     return problems
 
 
-def check_transmission_minimum(payload: dict) -> list[Problem]:
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    seen: set[tuple[str, str]] = set()
+    return [p for p in problems if (p.field, p.message) not in seen and not seen.add((p.field, p.message))]
+
+
+def check_transmission_minimum(
+    payload: dict,
+    *,
+    today: date | None = None,
+    complete: bool = False,
+    smic_table: Sequence[SmicValue] = SMIC_REFERENCE,
+) -> list[Problem]:
+    """The problems that forbid transmitting the CERFA (empty list: it may be transmitted).
+
+    - ``complete=False`` (default, lenient): the draft minimum, the fields of
+      ``TRANSMISSION_REQUIRED``, and every rule of :func:`validate_cerfa` on what *is* filled in
+      (formats, dates, ages, durations, public employer, pay below the minimum …); other missing
+      fields do not block.
+    - ``complete=True``: the whole CERFA must be complete and valid (all of
+      :func:`validate_cerfa`'s blocking problems).
+
+    ``today`` enables the rules that depend on the date of the day (contract already over,
+    signature or birth in the future); without it they are skipped.
+    """
     problems = check_draft(payload)
+    verdict = validate_cerfa(payload if isinstance(payload, dict) else {}, today=today, smic_table=smic_table)
+    if complete:
+        return _dedupe(problems + list(verdict.problems))
     for path in TRANSMISSION_REQUIRED:
-        value = get_path(payload, path)
-        if value in (None, ""):
+        if get_path(payload, path) in (None, ""):
             problems.append(Problem(path, "Ce champ est obligatoire pour transmettre le dossier.", "obligatoire"))
-        elif path.split(".")[-1].startswith("date") and parse_date(value) is None:
-            problems.append(Problem(path, "La date est invalide (format attendu : aaaa-mm-jj)."))
-    debut, fin = (parse_date(get_path(payload, f"contrat.{k}")) for k in ("dateDebutContrat", "dateFinContrat"))
-    if debut and fin and fin < debut:
-        problems.append(Problem("contrat.dateFinContrat", "La date de fin du contrat précède sa date de début."))
-    return problems
+    problems += [p for p in verdict.problems if p.code not in ("obligatoire", "incomplet")]
+    return _dedupe(problems)
 
 
 def summary(payload: dict) -> dict:

@@ -14,6 +14,7 @@ from accounts.actors import Actor, Channel
 from accounts.models import Etablissement, Habilitation, User
 from cases.models import Dossier, Facture, LigneFinancement, NatureFinancement
 from rules.actions import Role
+from rules.cerfa import example_payload
 from rules.identifiers import luhn_complete, uai_complete
 from rules.lifecycles import Dispositif, EtatDossier, EtatFacture
 
@@ -111,21 +112,10 @@ class HabilitationFactory(factory.django.DjangoModelFactory):
 
 
 def cerfa_payload(*, employeur: Etablissement, of: Etablissement, complete: bool = True) -> dict:
-    payload = {"employeur": {"siret": employeur.siret}, "organismeFormation": {"siret": of.siret}}
+    """A CERFA: complete and valid on NOW (from rules.cerfa.example_payload), or the draft minimum."""
     if complete:
-        payload.update(
-            {
-                "apprenti": {"nom": "MARTIN", "prenom": "Léa", "dateNaissance": "2005-03-14"},
-                "formation": {
-                    "intituleQualification": "AMBULANCIER (DIPLOME D'ETAT)",
-                    "rncp": "RNCP36542",
-                    "dateDebutFormation": "2026-09-14",
-                    "dateFinFormation": "2027-06-30",
-                },
-                "contrat": {"dateDebutContrat": "2026-09-07", "dateFinContrat": "2027-08-31"},
-            }
-        )
-    return payload
+        return example_payload(employeur.siret, of.siret, NOW.date(), uai=of.uai or None)
+    return {"employeur": {"siret": employeur.siret}, "organismeFormation": {"siret": of.siret}}
 
 
 _numero = itertools.count(3_900_000)
