@@ -54,7 +54,7 @@ class Actor:
             label=user.email,
             channel=channel,
             user_id=user.pk,
-            is_opco=user.is_opco_gestionnaire,
+            is_opco=user.is_opco_gestionnaire or user.is_superuser,
             grants=grants,
         )
 

@@ -65,8 +65,8 @@ def _in_lifecycle(name: str):
 class Compteur(models.Model):
     """Number sequences (dossiers, factures, règlements), portable across databases."""
 
-    name = models.CharField(max_length=30, primary_key=True)
-    value = models.BigIntegerField()
+    name = models.CharField("nom", max_length=30, primary_key=True)
+    value = models.BigIntegerField("prochaine valeur")
 
     class Meta:
         verbose_name = "compteur"
@@ -275,7 +275,7 @@ class NatureFinancement(models.TextChoices):
 class LigneFinancement(models.Model):
     """One line of the accord de financement: amount requested and amount taken in charge (HT)."""
 
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="financements")
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="financements", verbose_name="dossier")
     nature = models.CharField("nature", max_length=30, choices=NatureFinancement.choices)
     montant_demande = models.DecimalField("montant demandé HT", max_digits=12, decimal_places=2)
     montant_pris_en_charge = models.DecimalField(
@@ -331,7 +331,12 @@ class Facture(ConcurrentTransitionMixin, models.Model):
     motif_rejet = models.TextField("motif de rejet", blank=True)
     deposited_at = models.DateTimeField("date de réception")
     deposited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="déposée par",
     )
     updated_at = models.DateTimeField("modifiée le")
 
@@ -403,7 +408,12 @@ class Reglement(models.Model):
     montant_total_ttc = models.DecimalField("montant total TTC", max_digits=14, decimal_places=2)
     created_at = models.DateTimeField("créé le")
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="créé par",
     )
 
     objects = ReglementQuerySet.as_manager()
@@ -421,9 +431,11 @@ class Reglement(models.Model):
 
 
 class LigneReglement(models.Model):
-    reglement = models.ForeignKey(Reglement, on_delete=models.CASCADE, related_name="lignes")
-    facture = models.OneToOneField(Facture, on_delete=models.PROTECT, related_name="ligne_reglement")
-    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="+")
+    reglement = models.ForeignKey(Reglement, on_delete=models.CASCADE, related_name="lignes", verbose_name="règlement")
+    facture = models.OneToOneField(
+        Facture, on_delete=models.PROTECT, related_name="ligne_reglement", verbose_name="facture"
+    )
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="+", verbose_name="dossier")
     montant_ttc = models.DecimalField("montant TTC", max_digits=12, decimal_places=2)
 
     class Meta:
@@ -528,7 +540,12 @@ class PieceJointe(models.Model):
     content_type = models.CharField("type", max_length=100, blank=True)
     uploaded_at = models.DateTimeField("date d'envoi")
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="envoyée par",
     )
 
     class Meta:
@@ -549,8 +566,12 @@ class PieceJointe(models.Model):
 class Notification(models.Model):
     """'Un nouveau courrier a été déposé dans votre dossier.' — per user and courrier."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    courrier = models.ForeignKey(Courrier, on_delete=models.CASCADE, related_name="notifications")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name="utilisateur"
+    )
+    courrier = models.ForeignKey(
+        Courrier, on_delete=models.CASCADE, related_name="notifications", verbose_name="courrier"
+    )
     created_at = models.DateTimeField("date")
     read_at = models.DateTimeField("lue le", null=True, blank=True)
     deleted_at = models.DateTimeField("supprimée le", null=True, blank=True)
@@ -609,7 +630,9 @@ class TransitionLog(models.Model):
 class DigestEnvoi(models.Model):
     """One daily digest e-mail per user and period: the unique constraint makes it never twice."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digests")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digests", verbose_name="utilisateur"
+    )
     periode = models.DateField("jour du récapitulatif")
     borne = models.DateTimeField("courriers jusqu'au")
     nombre = models.PositiveIntegerField("nombre de courriers")
@@ -624,7 +647,7 @@ class DigestEnvoi(models.Model):
 class RappelCle(models.Model):
     """A reminder that an API key expires soon (30 and 7 days before), sent once per threshold."""
 
-    api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="rappels")
+    api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="rappels", verbose_name="clé API")
     palier = models.PositiveSmallIntegerField("jours avant expiration")
     destinataires = models.PositiveIntegerField("destinataires")
     sent_at = models.DateTimeField("envoyé le")

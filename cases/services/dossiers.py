@@ -267,10 +267,16 @@ def dossier_register(
     problems = []
     if dispositif not in {d.value for d in Dispositif} or dispositif == Dispositif.APPRENTISSAGE:
         problems.append(Problem("dispositif", "Dispositif invalide : seul l'OF dépose les contrats d'apprentissage."))
-    if not Etablissement.objects.filter(pk=of_etablissement_id, est_organisme_formation=True).exists():
-        problems.append(Problem("of_etablissement", "Organisme de formation inconnu."))
-    if not Etablissement.objects.filter(pk=entreprise_id, est_entreprise=True).exists():
-        problems.append(Problem("entreprise", "Entreprise inconnue."))
+    if not Etablissement.objects.filter(pk=of_etablissement_id, est_organisme_formation=True, actif=True).exists():
+        problems.append(Problem("of_etablissement", "Organisme de formation inconnu ou inactif."))
+    if not Etablissement.objects.filter(pk=entreprise_id, est_entreprise=True, actif=True).exists():
+        problems.append(Problem("entreprise", "Entreprise inconnue ou inactive."))
+    for block, data in (("contrat", contrat), ("formation", formation)):
+        debut, fin = data.get("date_debut"), data.get("date_fin")
+        if debut and fin and fin < debut:
+            problems.append(Problem(f"{block}.date_fin", "La date de fin précède la date de début."))
+    if not financements:
+        problems.append(Problem("financements", "Indiquez au moins un montant demandé.", "obligatoire"))
     problems += _check_amounts(financements, field="financements")
     invalid(problems)
     with transaction.atomic():

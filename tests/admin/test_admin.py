@@ -808,6 +808,7 @@ def test_reglement_action_itself_is_forbidden_to_non_opco(validated_factures, rf
     request = rf.post("/")
     request.user = admin_user
     admin_user.is_opco_gestionnaire = False
+    admin_user.is_superuser = False  # a superuser counts as OPCO
     model_admin = FactureAdmin(Facture, admin.site)
 
     with pytest.raises(PermissionDenied):

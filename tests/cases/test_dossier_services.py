@@ -239,8 +239,29 @@ class TestInstruction:
         )
         with pytest.raises(Forbidden):
             services.dossier_register(actor=of_actor, dispositif="pro_a", **kwargs)
-        with pytest.raises(InvalidInput):
+        with pytest.raises(InvalidInput) as exc:
             services.dossier_register(actor=opco_actor, dispositif="apprentissage", **kwargs)
+        assert set(problems_of(exc)) == {"dispositif", "financements"}
+
+    def test_registration_checks_dates_and_active_parties(self, opco_actor, of_etab, entreprise, now):
+        entreprise.actif = False
+        entreprise.save()
+
+        with pytest.raises(InvalidInput) as exc:
+            services.dossier_register(
+                actor=opco_actor,
+                dispositif="pro_a",
+                of_etablissement_id=of_etab.pk,
+                entreprise_id=entreprise.pk,
+                subroge=True,
+                salarie={},
+                formation={"date_debut": date(2026, 9, 1), "date_fin": date(2026, 8, 1)},
+                contrat={},
+                financements={"cout_pedagogique": Decimal("10")},
+                now=now,
+            )
+
+        assert set(problems_of(exc)) == {"entreprise", "formation.date_fin"}
 
 
 class TestPieces:
