@@ -48,6 +48,7 @@ from cases.models import (
     Notification,
     PieceJointe,
     RappelCle,
+    ReferenceSmic,
     Reglement,
     TransitionLog,
 )
@@ -1426,6 +1427,18 @@ class TransitionLogAdmin(ReadOnlyAdmin):
     @admin.display(description="détails")
     def details_formates(self, obj: TransitionLog) -> str:
         return pretty_json(obj.details)
+
+
+@admin.register(ReferenceSmic)
+class ReferenceSmicAdmin(OpcoAccessMixin, admin.ModelAdmin):
+    """The dated SMIC values used to compute and check the apprentices' minimum pay."""
+
+    list_display = ("date_effet", "horaire", "mensuel", "horaire_mayotte", "mensuel_mayotte")
+    ordering = ("-date_effet",)
+    opco_may_change = True
+
+    def has_add_permission(self, request):
+        return is_opco_staff(request.user) or super().has_add_permission(request)
 
 
 @admin.register(Compteur)

@@ -656,3 +656,29 @@ class RappelCle(models.Model):
         verbose_name = "rappel d'expiration de clé"
         verbose_name_plural = "rappels d'expiration de clé"
         constraints = [models.UniqueConstraint(fields=["api_key", "palier"], name="rappel_cle_unique")]
+
+
+class ReferenceSmic(models.Model):
+    """The dated SMIC table used by the rémunération rules (editable in the back office)."""
+
+    date_effet = models.DateField("en vigueur depuis", unique=True)
+    horaire = models.DecimalField("SMIC horaire (€)", max_digits=6, decimal_places=2)
+    mensuel = models.DecimalField("SMIC mensuel 35 h (€)", max_digits=8, decimal_places=2)
+    horaire_mayotte = models.DecimalField("SMIC horaire Mayotte (€)", max_digits=6, decimal_places=2)
+    mensuel_mayotte = models.DecimalField("SMIC mensuel Mayotte (€)", max_digits=8, decimal_places=2)
+
+    class Meta:
+        verbose_name = "valeur du SMIC"
+        verbose_name_plural = "barème du SMIC"
+        ordering = ["date_effet"]
+        constraints = [
+            models.CheckConstraint(condition=Q(horaire__gt=0) & Q(mensuel__gt=0), name="smic_positif"),
+        ]
+
+    def __str__(self) -> str:
+        return f"SMIC au {self.date_effet:%d/%m/%Y} : {self.mensuel} €/mois"
+
+    def as_rule(self):
+        from rules.remuneration import SmicValue
+
+        return SmicValue(self.date_effet, self.horaire, self.mensuel, self.horaire_mayotte, self.mensuel_mayotte)

@@ -23,6 +23,15 @@ from rules.verdicts import Problem
 STALE_MESSAGE = "Ce dossier vient d'être modifié par quelqu'un d'autre : rechargez-le puis réessayez."
 
 
+def smic_table() -> tuple:
+    """The SMIC reference table of the back office, in the shape the rules take."""
+    from cases.models import ReferenceSmic
+    from rules.remuneration import SMIC_REFERENCE
+
+    rows = tuple(row.as_rule() for row in ReferenceSmic.objects.order_by("date_effet"))
+    return rows or SMIC_REFERENCE
+
+
 def lock_dossier(actor: Actor, dossier_id: int) -> Dossier:
     qs = Dossier.objects.select_for_update()
     if not actor.is_opco:

@@ -26,6 +26,7 @@ from cases.services._common import (
     log_transition,
     next_numbers,
     request_courriers,
+    smic_table,
 )
 from rules import cerfa
 from rules.actions import Action, Droit
@@ -122,7 +123,9 @@ def dossier_transmit(*, actor: Actor, dossier_id: int, now) -> Dossier:
     with transaction.atomic():
         dossier = lock_dossier(actor, dossier_id)
         ensure_dossier_action(actor, dossier, Action.TRANSMETTRE)
-        invalid(cerfa.check_transmission_minimum(dossier.donnees, today=now.date(), complete=True))
+        invalid(
+            cerfa.check_transmission_minimum(dossier.donnees, today=now.date(), complete=True, smic_table=smic_table())
+        )
         numero = next_numbers("dossier")[0]
         source = fire(dossier, "transmettre", numero=numero, now=now)
         log = log_transition(obj=dossier, actor=actor, name="transmettre", source=source, now=now)
@@ -173,7 +176,9 @@ def dossier_avenant_create(*, actor: Actor, dossier_id: int, payload: dict | Non
             raise InvalidInput([Problem("motif", "Précisez l'objet de l'avenant.", "obligatoire")])
         new_payload = payload if payload is not None else previous.donnees
         if payload is not None:
-            invalid(cerfa.check_transmission_minimum(new_payload, today=now.date(), complete=True))
+            invalid(
+                cerfa.check_transmission_minimum(new_payload, today=now.date(), complete=True, smic_table=smic_table())
+            )
         source = fire(previous, "ouvrir_avenant")
         log_transition(obj=previous, actor=actor, name="ouvrir_avenant", source=source, now=now, reason=motif)
         avenant = Dossier(

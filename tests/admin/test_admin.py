@@ -1003,3 +1003,22 @@ def test_a_superuser_is_an_opco_gestionnaire_in_the_back_office(admin_client, ad
     assert response.status_code == 302
     log = reload(dossier).journal.get()
     assert (log.transition, log.channel, log.actor_user_id) == ("prendre_en_charge", "admin", admin_user.pk)
+
+
+def test_the_smic_table_is_seeded_and_editable(admin_client):
+    from decimal import Decimal
+
+    from cases.models import ReferenceSmic
+    from cases.services._common import smic_table
+
+    row = ReferenceSmic.objects.get(date_effet="2026-01-01")
+    assert row.mensuel == Decimal("1823.03")
+
+    response = admin_client.post(
+        f"/admin/cases/referencesmic/{row.pk}/change/",
+        {"date_effet": "2026-01-01", "horaire": "12.10", "mensuel": "1835.20", "horaire_mayotte": "9.40",
+         "mensuel_mayotte": "1425.00"},
+    )
+
+    assert response.status_code == 302
+    assert smic_table()[-1].monthly == Decimal("1835.20")
