@@ -66,7 +66,7 @@ def courrier_issue(*, courrier_id: int, now, render: Renderer | None = None) -> 
     try:
         with StoredFiles() as files, transaction.atomic():
             courrier = (
-                Courrier.objects.select_for_update(skip_locked=True)
+                Courrier.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("dossier", "facture", "reglement", "destinataire_etablissement", "of_etablissement")
                 .filter(pk=courrier_id, statut=StatutCourrier.DEMANDE)
                 .first()

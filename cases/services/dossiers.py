@@ -76,8 +76,13 @@ def _resolve_parties(actor: Actor, payload: dict) -> tuple[Etablissement, Etabli
     return of, employeur
 
 
-def dossier_draft_save(*, actor: Actor, payload: dict, now, dossier_id: int | None = None) -> Dossier:
-    """Create or update a draft; the employer's SIRET and the CFA's SIRET are the only requirements."""
+def dossier_draft_save(
+    *, actor: Actor, payload: dict, now, dossier_id: int | None = None, subroge: bool | None = None
+) -> Dossier:
+    """Create or update a draft; the employer's SIRET and the CFA's SIRET are the only requirements.
+
+    ``subroge``: whether the OPCO pays the CFA directly (the usual case, the default of a new draft).
+    """
     with transaction.atomic():
         of, employeur = _resolve_parties(actor, payload)
         fields = cerfa.summary(payload)
@@ -85,7 +90,7 @@ def dossier_draft_save(*, actor: Actor, payload: dict, now, dossier_id: int | No
             dossier = Dossier(
                 dispositif=Dispositif.APPRENTISSAGE,
                 etat=INITIAL_DOSSIER_STATE[Dispositif.APPRENTISSAGE],
-                subroge=True,
+                subroge=True if subroge is None else subroge,
                 of_etablissement=of,
                 entreprise=employeur,
                 donnees=payload,
@@ -104,6 +109,8 @@ def dossier_draft_save(*, actor: Actor, payload: dict, now, dossier_id: int | No
         dossier.of_etablissement = of
         dossier.entreprise = employeur
         dossier.donnees = payload
+        if subroge is not None:
+            dossier.subroge = subroge
         dossier.updated_at = now
         dossier.save()
         return dossier
@@ -119,7 +126,14 @@ def dossier_draft_delete(*, actor: Actor, dossier_id: int, confirm: bool) -> Non
         dossier.delete()
 
 
-def dossier_transmit(*, actor: Actor, dossier_id: int, now) -> Dossier:
+def dossier_transmit(
+    *, actor: Actor, dossier_id: int, now, montants_demandes: dict[str, Decimal] | None = None
+) -> Dossier:
+    """Transmit a complete, valid draft: it gets its number and its CERFA is frozen.
+
+    ``montants_demandes``: the accord de financement requested (HT), per nature (NPEC, frais annexes).
+    """
+    invalid(_check_amounts(montants_demandes or {}, field="montants_demandes"))
     with transaction.atomic():
         dossier = lock_dossier(actor, dossier_id)
         ensure_dossier_action(actor, dossier, Action.TRANSMETTRE)
@@ -128,6 +142,10 @@ def dossier_transmit(*, actor: Actor, dossier_id: int, now) -> Dossier:
         )
         numero = next_numbers("dossier")[0]
         source = fire(dossier, "transmettre", numero=numero, now=now)
+        LigneFinancement.objects.bulk_create(
+            LigneFinancement(dossier=dossier, nature=nature, montant_demande=Decimal(amount))
+            for nature, amount in (montants_demandes or {}).items()
+        )
         log = log_transition(obj=dossier, actor=actor, name="transmettre", source=source, now=now)
         request_courriers(
             log=log,

@@ -100,13 +100,29 @@ class TestTransmission:
         courriers_requested.connect(lambda **kw: received.extend(kw["courrier_ids"]), weak=False, dispatch_uid="t")
 
         with django_capture_on_commit_callbacks(execute=True):
-            dossier = services.dossier_transmit(actor=of_actor, dossier_id=draft.pk, now=now)
+            dossier = services.dossier_transmit(
+                actor=of_actor,
+                dossier_id=draft.pk,
+                now=now,
+                montants_demandes={"npec": Decimal("6795.83"), "premier_equipement": Decimal("500")},
+            )
 
         courriers_requested.disconnect(dispatch_uid="t")
         assert dossier.etat == E.TRANSMIS and dossier.numero >= 3_000_000 and dossier.reference.endswith(".1")
         courrier = Courrier.objects.get(dossier=dossier)
         assert (courrier.type, courrier.destinataire, courrier.statut) == ("accuse_reception", "of", "demande")
         assert received == [courrier.pk]
+        assert {f.nature: f.montant_demande for f in dossier.financements.all()} == {
+            "npec": Decimal("6795.83"),
+            "premier_equipement": Decimal("500.00"),
+        }
+
+    def test_a_non_subrogated_draft(self, of_actor, of_etab, entreprise, now):
+        draft = services.dossier_draft_save(
+            actor=of_actor, payload=cerfa_payload(employeur=entreprise, of=of_etab), now=now, subroge=False
+        )
+
+        assert draft.subroge is False
 
     def test_numbers_are_consecutive(self, of_actor, of_etab, entreprise, now):
         numbers = []
