@@ -107,6 +107,7 @@ STORAGES = {
 }
 
 EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_FILE_PATH = os.environ.get("DJANGO_EMAIL_FILE_PATH", str(VAR_DIR / "emails"))  # file backend
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
@@ -129,6 +130,8 @@ PORTAIL = {
     "FIRST_DOSSIER_NUMBER": 3_000_000,
     "FIRST_FACTURE_NUMBER": 2_100_000,
     "FIRST_REGLEMENT_NUMBER": 60_000,
+    # Processes sending the morning digest in parallel.
+    "DIGEST_PROCESSES": int(os.environ.get("PORTAIL_DIGEST_PROCESSES", "2")),
     # Links in e-mails.
     "BASE_URL": os.environ.get("PORTAIL_BASE_URL", "http://127.0.0.1:8000"),
     "DOSSIER_PATH": "/api/v1/dossiers/{id}",

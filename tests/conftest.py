@@ -1,6 +1,7 @@
 import pytest
 
 from accounts.actors import Actor, Channel
+from documents.converters import UnoserverConverter, processes_with_marker, set_default_converter
 from tests.factories import NOW, EtablissementFactory, UserFactory, of_user
 
 
@@ -51,6 +52,26 @@ def opco_user(db):
 @pytest.fixture
 def opco_actor(opco_user):
     return Actor.for_user(opco_user, channel=Channel.ADMIN)
+
+
+# --- The LibreOffice listener ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def pdf_listener():
+    """One unoserver listener for the whole session, installed as the default converter, stopped at the end
+    with every process it started (no stray soffice)."""
+    converter = UnoserverConverter(timeout=90, start_timeout=120)
+    assert converter.available(), f"LibreOffice/unoserver indisponible : {converter.unavailable_reason()}"
+    converter.start()
+    previous = set_default_converter(converter)
+    try:
+        yield converter
+    finally:
+        set_default_converter(previous)
+        marker = converter.marker
+        converter.close()
+        assert marker and not processes_with_marker(marker), "des processus LibreOffice ont survécu à la session"
 
 
 # --- A skipped test is not a passed one -----------------------------------------------------

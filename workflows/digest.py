@@ -1,5 +1,9 @@
 """Daily digest (07:00 Europe/Paris): one French e-mail per active, opted-in user listing the
-courriers deposited on their dossiers since their last digest — never twice for a day."""
+courriers deposited on their dossiers since their last digest — never twice for a day.
+
+The users are split into shards sent by parallel processes (``shards``, default
+``PORTAIL["DIGEST_PROCESSES"]``): rendering MIME messages is CPU-bound.
+"""
 
 from __future__ import annotations
 
@@ -7,25 +11,38 @@ from dataclasses import asdict
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.utils import timezone
 from prefect import flow, get_run_logger, task
+from prefect.task_runners import ProcessPoolTaskRunner
 
-from cases.services.digest import digest_send_all
-from workflows.bootstrap import PARIS, fresh_connection, resolve_today
+from cases.services.digest import DigestReport, digest_send_all
+from workflows.bootstrap import PARIS, fresh_connection, resolve_today, setup_django
 
 SEND_TIME = time(7, 0)
 
 
+def _cutoff(today: date) -> datetime:
+    return datetime.combine(today, SEND_TIME, tzinfo=ZoneInfo(PARIS))
+
+
 @task(name="envoyer-recapitulatifs", retries=2, retry_delay_seconds=[30, 120])
-def send(today: date) -> dict:
+def send_shard(today: date, index: int, count: int) -> dict:
+    setup_django()  # in a worker process of the pool
     fresh_connection()
-    cutoff = datetime.combine(today, SEND_TIME, tzinfo=ZoneInfo(PARIS))
-    return asdict(digest_send_all(today=today, cutoff=cutoff, now=timezone.now()))
+    report = digest_send_all(today=today, cutoff=_cutoff(today), now=timezone.now(), shard=(index, count))
+    return asdict(report)
 
 
-@flow(name="recapitulatif-quotidien", log_prints=True)
-def daily_digest(today: date | None = None) -> dict:
+@flow(name="recapitulatif-quotidien", log_prints=True, task_runner=ProcessPoolTaskRunner())
+def daily_digest(today: date | None = None, shards: int | None = None) -> dict:
     today = resolve_today(today)
-    result = send(today)
-    get_run_logger().info("Récapitulatif du %s : %s", today.strftime("%d/%m/%Y"), result)
-    return result
+    shards = shards or settings.PORTAIL["DIGEST_PROCESSES"]
+    total = DigestReport()
+    if shards == 1:
+        total.add(DigestReport(**send_shard(today, 0, 1)))
+    else:
+        for future in [send_shard.submit(today, i, shards) for i in range(shards)]:
+            total.add(DigestReport(**future.result()))
+    get_run_logger().info("Récapitulatif du %s : %s", today.strftime("%d/%m/%Y"), asdict(total))
+    return asdict(total)

@@ -47,9 +47,11 @@ def courriers_pending(*, limit: int) -> list[int]:
 
 
 def _default_renderer(courrier: Courrier) -> bytes:
+    from django.utils import timezone
+
     from documents import render_courrier
 
-    return render_courrier(courrier, fmt="pdf")
+    return render_courrier(courrier, fmt="pdf", today=timezone.localdate(courrier.emis_at))
 
 
 def _recipient_ids(of_etablissement_id: int) -> list[int]:
@@ -74,6 +76,7 @@ def courrier_issue(*, courrier_id: int, now, render: Renderer | None = None) -> 
             if courrier is None:  # issued by an overlapping run, or locked by it right now
                 report.deja_traites += 1
                 return report
+            courrier.emis_at = now  # the letter is dated the day it is issued
             content = render(courrier)
             name = f"{courrier.type}-{courrier.destinataire}-{courrier.pk}.pdf"
             files.save(courrier.fichier, Upload(name, content))

@@ -258,7 +258,9 @@ def dossier_declare_rupture(
             reason=commentaire,
             details={"date_rupture": date_rupture.isoformat(), "motif": motif, "motif_libelle": MOTIFS_RUPTURE[motif]},
         )
-        request_courriers(log=log, dossier=dossier, now=now, requests=dossier_courriers(dossier, TypeCourrier.RUPTURE))
+        request_courriers(
+            log=log, dossier=dossier, now=now, requests=dossier_courriers(dossier, TypeCourrier.RUPTURE, log.details)
+        )
     return dossier
 
 
@@ -450,6 +452,8 @@ def dossier_grant(
             line.save()
 
     details = {"montants_pris_en_charge": {k: str(v) for k, v in montants_pris_en_charge.items()}}
+    # The accord of an avenant is announced by the avenant letter.
+    is_avenant = Dossier.objects.filter(pk=dossier_id, version_precedente__isnull=False).exists()
     return _opco_transition(
         actor=actor,
         dossier_id=dossier_id,
@@ -457,7 +461,7 @@ def dossier_grant(
         now=now,
         reason=commentaire,
         details=details,
-        courrier=TypeCourrier.ACCORD,
+        courrier=TypeCourrier.AVENANT if is_avenant else TypeCourrier.ACCORD,
         before=write_amounts,
         decided_at=now,
     )

@@ -13,7 +13,6 @@ from docx import Document
 from pypdf import PdfReader
 
 from cases.models import Courrier, Destinataire, LigneReglement, ModeReglement, Reglement, TypeCourrier
-from documents.converters import UnoserverConverter, processes_with_marker, set_default_converter
 from documents.formats import normalize_spaces
 from rules.lifecycles import EtatDossier, EtatFacture
 from tests.factories import NOW, DossierFactory, EtablissementFactory, FactureFactory
@@ -21,26 +20,6 @@ from tests.factories import NOW, DossierFactory, EtablissementFactory, FactureFa
 TODAY = date(2026, 11, 20)
 A4_POINTS = (595.3, 841.9)
 _cle = itertools.count(1)
-
-
-# --- The LibreOffice listener ------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def pdf_listener():
-    """One unoserver listener for the whole session, installed as the default converter, stopped at the end
-    with every process it started (no stray soffice)."""
-    converter = UnoserverConverter(timeout=90, start_timeout=120)
-    assert converter.available(), f"LibreOffice/unoserver indisponible : {converter.unavailable_reason()}"
-    converter.start()
-    previous = set_default_converter(converter)
-    try:
-        yield converter
-    finally:
-        set_default_converter(previous)
-        marker = converter.marker
-        converter.close()
-        assert marker and not processes_with_marker(marker), "des processus LibreOffice ont survécu à la session"
 
 
 # --- Readers -------------------------------------------------------------------------------------------

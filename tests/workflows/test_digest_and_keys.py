@@ -102,6 +102,18 @@ class TestDigest:
 
         assert mail.outbox == []
 
+    def test_shards_split_the_users_without_overlap(self):
+        etab = EtablissementFactory()
+        dossier = DossierFactory(of_etablissement=etab)
+        users = [of_user(etab)[0] for _ in range(5)]
+        for user in users:
+            notify(user, dossier, CUTOFF - timedelta(hours=1))
+
+        reports = [digest_send_all(today=TODAY, cutoff=CUTOFF, now=CUTOFF, shard=(i, 2)) for i in range(2)]
+
+        assert sum(r.envoyes for r in reports) == 5 and all(r.envoyes for r in reports)
+        assert sorted(m.to[0] for m in mail.outbox) == sorted(u.email for u in users)
+
 
 @pytest.mark.django_db
 class TestKeyReminders:
@@ -147,7 +159,7 @@ def test_flows_under_prefect_send_nothing_twice(prefect_harness):
     TestKeyReminders().key(admin.etablissement, 7)
 
     for _ in range(2):
-        daily_digest(today=TODAY)
+        daily_digest(today=TODAY, shards=1)
         key_expiry_reminders(today=TODAY)
 
     subjects = sorted(m.subject for m in mail.outbox)
