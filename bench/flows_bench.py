@@ -199,11 +199,10 @@ def bench_digest() -> None:
 
 
 def _request_courriers(n: int) -> list[int]:
-    from accounts.actors import Actor
+    from django.db import transaction
+
     from cases.models import Dossier
     from cases.services._common import CourrierRequest, request_courriers
-
-    from django.db import transaction
 
     stamp = time.time_ns()
     ids = []
@@ -218,7 +217,6 @@ def _request_courriers(n: int) -> list[int]:
                 requests=[CourrierRequest("accuse_reception", "of", d.of_etablissement_id, {})],
             )
             ids += [c.pk for c in created]
-    del Actor
     return ids
 
 

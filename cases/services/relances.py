@@ -98,11 +98,10 @@ def relances_enqueue(*, today: date, now) -> RelanceReport:
                     dossier_id=pk,
                 )
             )
-        report.relances_dossiers += 1
         if len(pending) >= BATCH:
-            Courrier.objects.bulk_create(pending, ignore_conflicts=True)
-            pending.clear()
+            report.relances_dossiers += _flush(pending)
 
+    report.relances_dossiers += _flush(pending)
     facture_cutoff = _start_of(today - timedelta(days=RELANCE_DELAYS["facture"]) + timedelta(days=1))
     factures = (
         Facture.objects.filter(etat=EtatFacture.EN_ATTENTE_PIECES)
@@ -128,10 +127,16 @@ def relances_enqueue(*, today: date, now) -> RelanceReport:
                 facture_id=pk,
             )
         )
-        report.relances_factures += 1
         if len(pending) >= BATCH:
-            Courrier.objects.bulk_create(pending, ignore_conflicts=True)
-            pending.clear()
-    if pending:
-        Courrier.objects.bulk_create(pending, ignore_conflicts=True)
+            report.relances_factures += _flush(pending)
+    report.relances_factures += _flush(pending)
     return report
+
+
+def _flush(pending: list[Courrier]) -> int:
+    """Insert the relances not already there; returns how many objects got a new relance."""
+    existing = set(Courrier.objects.filter(cle__in=[c.cle for c in pending]).values_list("cle", flat=True))
+    new = [c for c in pending if c.cle not in existing]
+    Courrier.objects.bulk_create(new, ignore_conflicts=True)
+    pending.clear()
+    return sum(1 for c in new if c.destinataire == Destinataire.OF)
