@@ -85,6 +85,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # parallel runs never share it.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-portail-{os.getpid()}.sqlite3")}
 
+# Cache: login throttling and API-key rate limits count in it, so it must be shared by every
+# worker in production (PORTAIL_CACHE_URL=redis://host:6379/0); in-process memory by default.
+_cache_url = os.environ.get("PORTAIL_CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+        if _cache_url.startswith(("redis://", "rediss://"))
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "portail-of"}
+    )
+}
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,0 +1,424 @@
+"""Domain objects → the dicts of the response schemas (no query here: selectors prefetch)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from accounts.models import ApiKey, Etablissement, Habilitation
+from cases.models import Courrier, Dossier, Facture, LigneFinancement, ModeReglement, Notification, PieceJointe
+from cases.selectors import (
+    DossierSynthesis,
+    FactureDetail,
+    Labelled,
+    PaiementRow,
+    ReglementDetail,
+)
+from rules.actions import Droit, Role
+from rules.lifecycles import (
+    DISPOSITIF_LABELS,
+    DOSSIER_LIFECYCLES,
+    ETAT_DOSSIER_LABELS,
+    ETAT_FACTURE_LABELS,
+    FACTURE_LIFECYCLE,
+    Dispositif,
+)
+
+ROOT = "/api/v1"
+MESSAGE_NOTIFICATION = "Un nouveau courrier a été déposé dans votre dossier."
+CREATION_LABELS = {
+    "creer_brouillon": "Création du brouillon",
+    "enregistrer": "Enregistrement du dossier",
+    "deposer_avenant": "Dépôt de l'avenant",
+    "deposer": "Dépôt de la facture",
+}
+
+
+def link(path: str, **params) -> str:
+    query = {k: v for k, v in params.items() if v not in (None, "", ())}
+    return f"{ROOT}{path}" + (f"?{urlencode(query, doseq=True)}" if query else "")
+
+
+def etat_dossier_label(etat: str) -> str:
+    return ETAT_DOSSIER_LABELS.get(etat, etat)
+
+
+def etat_facture_label(etat: str) -> str:
+    return ETAT_FACTURE_LABELS.get(etat, etat)
+
+
+def etablissement_court(e: Etablissement | None) -> dict | None:
+    if e is None:
+        return None
+    return {"id": e.pk, "siret": e.siret, "raison_sociale": e.raison_sociale}
+
+
+def labelled(items: list[Labelled]) -> list[dict]:
+    return [{"code": i.code, "libelle": i.libelle} for i in items]
+
+
+# --- Dossiers ---------------------------------------------------------------------------------
+
+
+def dossier_numero(d: Dossier) -> str | None:
+    return d.reference if d.numero else None
+
+
+def _reference(numero, version) -> str | None:
+    return f"{numero}.{version}" if numero else None
+
+
+def dossier_row(d: dict) -> dict:
+    """A list row, from the selector's plain values."""
+    entreprise = (
+        {"id": d["entreprise_id"], "siret": d["entreprise__siret"], "raison_sociale": d["entreprise__raison_sociale"]}
+        if d["entreprise_id"]
+        else None
+    )
+    return {
+        "id": d["id"],
+        "numero": _reference(d["numero"], d["version"]),
+        "dispositif": d["dispositif"],
+        "etat": d["etat"],
+        "etat_libelle": etat_dossier_label(d["etat"]),
+        "subroge": d["subroge"],
+        "nom": d["salarie_nom"],
+        "prenom": d["salarie_prenom"],
+        "etablissement": entreprise,
+        "numero_deca": d["numero_depot"],
+        "formation": d["formation_intitule"],
+        "date_debut_contrat": d["contrat_date_debut"],
+        "date_fin_contrat": d["contrat_date_fin"],
+        "date_creation": d["created_at"],
+        "date_modification": d["updated_at"],
+        "lien": f"{ROOT}/dossiers/{d['id']}",
+    }
+
+
+def dossier_etat(d: Dossier) -> dict:
+    return {
+        "id": d.pk,
+        "numero": dossier_numero(d),
+        "etat": d.etat,
+        "etat_libelle": etat_dossier_label(d.etat),
+        "lien": link(f"/dossiers/{d.pk}"),
+    }
+
+
+def courrier_out(c: Courrier, *, reference: str | None = None) -> dict:
+    if reference is None:
+        reference = c.nom
+    else:
+        reference = f"{c.get_type_display()} ({c.get_destinataire_display()}) {reference}"
+    return {
+        "id": c.pk,
+        "nom": reference,
+        "type": c.type,
+        "type_libelle": c.get_type_display(),
+        "destinataire": c.destinataire,
+        "date_emission": c.emis_at,
+        "telechargement": link(f"/courriers/{c.pk}/fichier") if c.fichier else None,
+    }
+
+
+def piece_out(p: PieceJointe) -> dict:
+    return {
+        "id": p.pk,
+        "nom": p.nom,
+        "taille": p.taille,
+        "date_envoi": p.uploaded_at,
+        "telechargement": link(f"/pieces/{p.pk}/fichier"),
+    }
+
+
+def _transition_label(dispositif: str | None, name: str) -> str:
+    if name in CREATION_LABELS:
+        return CREATION_LABELS[name]
+    transitions = DOSSIER_LIFECYCLES[Dispositif(dispositif)] if dispositif else FACTURE_LIFECYCLE
+    return next((t.label for t in transitions if t.name == name), name)
+
+
+def evenement_out(log, *, dispositif: str | None, viewer_is_opco: bool) -> dict:
+    labels = ETAT_DOSSIER_LABELS if dispositif else ETAT_FACTURE_LABELS
+    acteur = log.actor_label
+    if not viewer_is_opco and log.actor_user_id and log.actor_user and log.actor_user.is_opco_gestionnaire:
+        acteur = "OPCO Mobilités"
+    return {
+        "date": log.created_at,
+        "transition": log.transition,
+        "libelle": _transition_label(dispositif, log.transition),
+        "de": log.source,
+        "de_libelle": labels.get(log.source, log.source),
+        "vers": log.target,
+        "vers_libelle": labels.get(log.target, log.target),
+        "acteur": acteur,
+        "canal": log.channel,
+        "motif": log.reason,
+        "details": log.details or {},
+    }
+
+
+def _financement(line: LigneFinancement) -> dict:
+    return {
+        "nature": line.nature,
+        "libelle": line.get_nature_display(),
+        "montant_demande": line.montant_demande,
+        "montant_pris_en_charge": line.montant_pris_en_charge,
+    }
+
+
+def dossier_out(s: DossierSynthesis, *, viewer_is_opco: bool) -> dict:
+    d = s.dossier
+    of = d.of_etablissement
+    entreprise = d.entreprise
+    avenant_id = getattr(d, "avenant_pk", None)
+    return {
+        "id": d.pk,
+        "numero": dossier_numero(d),
+        "version": d.version,
+        "dispositif": d.dispositif,
+        "dispositif_libelle": DISPOSITIF_LABELS.get(d.dispositif, d.dispositif),
+        "etat": d.etat,
+        "etat_libelle": etat_dossier_label(d.etat),
+        "subroge": d.subroge,
+        "numero_depot": d.numero_depot,
+        "organisme_formation": {
+            "id": of.pk,
+            "raison_sociale": of.raison_sociale,
+            "siret": of.siret,
+            "uai": of.uai,
+            "nda": of.nda,
+        },
+        "entreprise": None
+        if entreprise is None
+        else {
+            "id": entreprise.pk,
+            "raison_sociale": entreprise.raison_sociale,
+            "siret": entreprise.siret,
+            "adresse": entreprise.adresse,
+            "code_postal": entreprise.code_postal,
+            "ville": entreprise.ville,
+        },
+        "salarie": {"nom": d.salarie_nom, "prenom": d.salarie_prenom, "date_naissance": d.salarie_date_naissance},
+        "formation": {
+            "intitule": d.formation_intitule,
+            "rncp": d.formation_rncp,
+            "date_debut": d.formation_date_debut,
+            "date_fin": d.formation_date_fin,
+        },
+        "contrat": {
+            "date_debut": d.contrat_date_debut,
+            "date_fin": d.contrat_date_fin,
+            "date_rupture": d.date_rupture,
+            "motif_rupture": d.motif_rupture,
+        },
+        "accord_financement": {
+            "lignes": [_financement(line) for line in s.financements],
+            "total_demande": s.total_demande,
+            "total_pris_en_charge": s.total_pris_en_charge,
+        },
+        "courriers": [courrier_out(c, reference=d.reference) for c in s.courriers],
+        "factures": [
+            {
+                "id": f.pk,
+                "numero": f.numero,
+                "reference": f.reference,
+                "nom_fichier": (f.fichier.name or "").rsplit("/", 1)[-1],
+                "date_envoi": f.deposited_at,
+                "etat": f.etat,
+                "etat_libelle": etat_facture_label(f.etat),
+                "lien": link(f"/factures/{f.pk}"),
+            }
+            for f in s.factures
+        ],
+        "pieces_jointes": [piece_out(p) for p in s.pieces],
+        "actions": labelled(s.actions),
+        "historique": [evenement_out(log, dispositif=d.dispositif, viewer_is_opco=viewer_is_opco) for log in s.journal],
+        "commentaire": d.commentaire,
+        "version_precedente_id": d.version_precedente_id,
+        "avenant_id": avenant_id,
+        "date_creation": d.created_at,
+        "date_transmission": d.transmitted_at,
+        "date_decision": d.decided_at,
+        "cerfa": link(f"/dossiers/{d.pk}/cerfa"),
+    }
+
+
+# --- Notifications -------------------------------------------------------------------------------
+
+
+def notification_out(n: Notification) -> dict:
+    c = n.courrier
+    dossier = c.dossier
+    destinataire = c.destinataire_etablissement
+    if dossier is not None:
+        reference = dossier.reference
+    elif c.facture_id:
+        reference = str(c.facture.numero)
+    else:
+        reference = c.reglement.numero
+    return {
+        "id": n.pk,
+        "lue": n.read_at is not None,
+        "date": n.created_at,
+        "message": MESSAGE_NOTIFICATION,
+        "numero_dossier": dossier_numero(dossier) if dossier is not None else None,
+        "dossier_id": c.dossier_id,
+        "dispositif": dossier.dispositif if dossier is not None else None,
+        "facture_id": c.facture_id,
+        "reglement_id": c.reglement_id,
+        "courrier": courrier_out(c, reference=reference),
+        "siret": destinataire.siret,
+        "raison_sociale": destinataire.raison_sociale,
+        "prenom_stagiaire": dossier.salarie_prenom if dossier is not None else "",
+        "nom_stagiaire": dossier.salarie_nom if dossier is not None else "",
+        "examiner": link(f"/notifications/{n.pk}/examiner"),
+    }
+
+
+# --- Factures ---------------------------------------------------------------------------------------
+
+
+def dossier_court(d: Dossier) -> dict:
+    return {"id": d.pk, "numero": dossier_numero(d)}
+
+
+def facture_row(f: dict) -> dict:
+    """A list row, from the selector's plain values."""
+    return {
+        "id": f["id"],
+        "numero": f["numero"],
+        "emetteur": {
+            "id": f["emetteur_id"],
+            "siret": f["emetteur__siret"],
+            "raison_sociale": f["emetteur__raison_sociale"],
+        },
+        "reference": f["reference"],
+        "etat": f["etat"],
+        "etat_libelle": etat_facture_label(f["etat"]),
+        "date_facture": f["date_facture"],
+        "date_reception": f["deposited_at"],
+        "montant_ht": f["montant_ht"],
+        "montant_ttc": f["montant_ttc"],
+        "dossier": {"id": f["dossier_id"], "numero": _reference(f["dossier__numero"], f["dossier__version"])},
+        "lien": f"{ROOT}/factures/{f['id']}",
+    }
+
+
+def facture_etat(f: Facture) -> dict:
+    return {
+        "id": f.pk,
+        "numero": f.numero,
+        "reference": f.reference,
+        "etat": f.etat,
+        "etat_libelle": etat_facture_label(f.etat),
+        "lien": link(f"/factures/{f.pk}"),
+    }
+
+
+def facture_out(detail: FactureDetail) -> dict:
+    f = detail.facture
+    r = detail.reglement
+    return {
+        "id": f.pk,
+        "numero": f.numero,
+        "emetteur": etablissement_court(f.emetteur),
+        "reference": f.reference,
+        "etat": f.etat,
+        "etat_libelle": etat_facture_label(f.etat),
+        "date_facture": f.date_facture,
+        "date_reception": f.deposited_at,
+        "montant_ht": f.montant_ht,
+        "montant_ttc": f.montant_ttc,
+        "dossier": dossier_court(f.dossier),
+        "commentaire": f.commentaire,
+        "motif_rejet": f.motif_rejet,
+        "fichier": link(f"/factures/{f.pk}/fichier"),
+        "pieces_jointes": [piece_out(p) for p in detail.pieces],
+        "actions": labelled(detail.actions),
+        "reglement": None
+        if r is None
+        else {"id": r.pk, "numero": r.numero, "reference": r.reference_virement, "date_paiement": r.date_paiement},
+    }
+
+
+# --- Paiements -----------------------------------------------------------------------------------
+
+
+def paiement_row(row: PaiementRow) -> dict:
+    return {
+        "id": row.reglement_id,
+        "numero": row.numero,
+        "reference": row.reference,
+        "beneficiaire": {
+            "id": row.beneficiaire_id,
+            "siret": row.beneficiaire_siret,
+            "raison_sociale": row.beneficiaire_raison_sociale,
+        },
+        "date_paiement": row.date_paiement,
+        "montant_total_ttc": row.montant_total_ttc,
+        "dossier": {"id": row.dossier_id, "numero": row.dossier_numero},
+        "montant_dossier_ttc": row.montant_dossier_ttc,
+        "lien": link(f"/paiements/{row.reglement_id}"),
+    }
+
+
+def paiement_out(detail: ReglementDetail) -> dict:
+    r = detail.reglement
+    return {
+        "id": r.pk,
+        "numero": r.numero,
+        "reference": r.reference_virement,
+        "date_paiement": r.date_paiement,
+        "mode": r.mode,
+        "mode_libelle": ModeReglement(r.mode).label if r.mode in ModeReglement.values else r.mode,
+        "montant_total_ttc": r.montant_total_ttc,
+        "beneficiaire": etablissement_court(r.beneficiaire),
+        "factures": [
+            {
+                "id": line.facture_id,
+                "numero": line.facture.numero,
+                "reference": line.facture.reference,
+                "date_facture": line.facture.date_facture,
+                "montant_ttc": line.montant_ttc,
+                "dossier": dossier_court(line.dossier),
+            }
+            for line in detail.lignes
+        ],
+        "imprimer": link(f"/paiements/{r.pk}/avis"),
+    }
+
+
+# --- Habilitations ---------------------------------------------------------------------------------
+
+
+def droits_out(droits) -> list[dict]:
+    return [{"code": d.value, "libelle": d.label} for d in Droit if d in droits]
+
+
+def habilitation_out(h: Habilitation) -> dict:
+    return {
+        "etablissement": etablissement_court(h.etablissement),
+        "role": h.role,
+        "role_libelle": Role(h.role).label,
+        "principal": h.principal,
+        "droits": droits_out(h.droits),
+    }
+
+
+def cle_out(key: ApiKey, now) -> dict:
+    if key.revoked_at is not None:
+        statut = "revoquee"
+    elif key.expires_at <= now:
+        statut = "expiree"
+    else:
+        statut = "active"
+    return {
+        "id": key.pk,
+        "prefixe": f"{ApiKey.PREFIX}_{key.prefix}_…",
+        "etablissement": etablissement_court(key.etablissement),
+        "statut": statut,
+        "creee_le": key.created_at,
+        "expire_le": key.expires_at,
+        "revoquee_le": key.revoked_at,
+        "derniere_utilisation": key.last_used_at,
+    }

@@ -1,0 +1,609 @@
+"""Request (``…In``) and response (``…Out``) schemas of the API, French field names as in the guide
+and the API CFA norm. Amounts are decimal strings (``"6795.83"``), dates ISO ``AAAA-MM-JJ``."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Generic, Literal, TypeVar
+
+from ninja import Field, Schema
+
+T = TypeVar("T")
+
+Montant = Decimal
+
+
+class PageOut(Schema, Generic[T]):
+    total: int = Field(description="Nombre total d'éléments qui répondent aux filtres")
+    page: int
+    taille: int = Field(description="Lignes par page")
+    elements: list[T]
+
+
+class Libelle(Schema):
+    code: str
+    libelle: str
+
+
+class EtablissementCourt(Schema):
+    id: int
+    siret: str
+    raison_sociale: str
+
+
+class MessageOut(Schema):
+    description: str
+    nombre: int | None = None
+
+
+# --- Authentification ---------------------------------------------------------------------------
+
+
+class ConnexionIn(Schema):
+    email: str = Field(max_length=254)
+    mot_de_passe: str = Field(max_length=200)
+
+
+class CsrfOut(Schema):
+    csrf_token: str
+
+
+class HabilitationOut(Schema):
+    etablissement: EtablissementCourt
+    role: str
+    role_libelle: str
+    principal: bool
+    droits: list[Libelle]
+
+
+class UtilisateurProfil(Schema):
+    id: int
+    email: str
+    nom: str
+    prenom: str
+    sexe: str
+    gestionnaire_opco: bool
+    mail_quotidien: bool
+
+
+class CleProfil(Schema):
+    id: int
+    prefixe: str
+    etablissement: EtablissementCourt
+    expire_le: datetime
+
+
+class ProfilOut(Schema):
+    type: Literal["utilisateur", "cle"]
+    utilisateur: UtilisateurProfil | None = None
+    cle: CleProfil | None = None
+    habilitations: list[HabilitationOut]
+
+
+class PreferencesIn(Schema):
+    mail_quotidien: bool = Field(
+        description="Mail quotidien d'information de dépôt de courrier sur mes demandes (activé par défaut)"
+    )
+
+
+class PreferencesOut(Schema):
+    mail_quotidien: bool
+
+
+# --- Tableau de bord -------------------------------------------------------------------------
+
+
+class CompteurOut(Schema):
+    code: str
+    libelle: str
+    nombre: int
+    lien: str = Field(description="La liste filtrée correspondante")
+
+
+class NouveauteOut(Schema):
+    date: date
+    titre: str
+    description: str
+
+
+class GuideOut(Schema):
+    titre: str
+    version: str
+    lien: str
+
+
+class TableauDeBordOut(Schema):
+    etablissement: EtablissementCourt | None
+    dossiers_en_cours_de_traitement: list[CompteurOut]
+    dossiers_en_attente_de_pieces: list[CompteurOut]
+    factures: list[CompteurOut]
+    notifications_non_lues: CompteurOut
+    mises_a_jour: list[NouveauteOut]
+    guide: GuideOut
+
+
+# --- Dossiers --------------------------------------------------------------------------------
+
+
+class DossierLigneOut(Schema):
+    id: int
+    numero: str | None = Field(description="N° de dossier « 3866466.1 » (vide pour un brouillon)")
+    dispositif: str
+    etat: str
+    etat_libelle: str
+    subroge: bool
+    nom: str
+    prenom: str
+    etablissement: EtablissementCourt | None = Field(description="L'entreprise (employeur)")
+    numero_deca: str
+    formation: str
+    date_debut_contrat: date | None
+    date_fin_contrat: date | None
+    date_creation: datetime
+    date_modification: datetime
+    lien: str
+
+
+class OrganismeOut(Schema):
+    id: int
+    raison_sociale: str
+    siret: str
+    uai: str
+    nda: str
+
+
+class EntrepriseOut(Schema):
+    id: int
+    raison_sociale: str
+    siret: str
+    adresse: str
+    code_postal: str
+    ville: str
+
+
+class SalarieOut(Schema):
+    nom: str
+    prenom: str
+    date_naissance: date | None
+
+
+class FormationOut(Schema):
+    intitule: str
+    rncp: str
+    date_debut: date | None
+    date_fin: date | None
+
+
+class ContratOut(Schema):
+    date_debut: date | None
+    date_fin: date | None
+    date_rupture: date | None
+    motif_rupture: str
+
+
+class LigneFinancementOut(Schema):
+    nature: str
+    libelle: str
+    montant_demande: Montant
+    montant_pris_en_charge: Montant | None
+
+
+class AccordFinancementOut(Schema):
+    lignes: list[LigneFinancementOut]
+    total_demande: Montant
+    total_pris_en_charge: Montant | None
+
+
+class CourrierOut(Schema):
+    id: int
+    nom: str
+    type: str
+    type_libelle: str
+    destinataire: str
+    date_emission: datetime | None
+    telechargement: str | None
+
+
+class FactureDeposeeOut(Schema):
+    id: int
+    numero: int
+    reference: str
+    nom_fichier: str
+    date_envoi: datetime
+    etat: str
+    etat_libelle: str
+    lien: str
+
+
+class PieceOut(Schema):
+    id: int
+    nom: str
+    taille: int
+    date_envoi: datetime
+    telechargement: str
+
+
+class EvenementOut(Schema):
+    date: datetime
+    transition: str
+    libelle: str
+    de: str
+    de_libelle: str
+    vers: str
+    vers_libelle: str
+    acteur: str
+    canal: str
+    motif: str
+    details: dict
+
+
+class DossierOut(Schema):
+    id: int
+    numero: str | None
+    version: int
+    dispositif: str
+    dispositif_libelle: str
+    etat: str
+    etat_libelle: str
+    subroge: bool
+    numero_depot: str
+    organisme_formation: OrganismeOut
+    entreprise: EntrepriseOut | None
+    salarie: SalarieOut
+    formation: FormationOut
+    contrat: ContratOut
+    accord_financement: AccordFinancementOut
+    courriers: list[CourrierOut]
+    factures: list[FactureDeposeeOut]
+    pieces_jointes: list[PieceOut]
+    actions: list[Libelle]
+    historique: list[EvenementOut]
+    commentaire: str
+    version_precedente_id: int | None
+    avenant_id: int | None
+    date_creation: datetime
+    date_transmission: datetime | None
+    date_decision: datetime | None
+    cerfa: str = Field(description="« Afficher » : le CERFA (PDF)")
+
+
+class DossierEtatOut(Schema):
+    id: int
+    numero: str | None
+    etat: str
+    etat_libelle: str
+    lien: str
+
+
+class AvenantIn(Schema):
+    motif: str = Field(min_length=1, max_length=2000, description="Objet de l'avenant")
+    cerfa: dict | None = Field(None, description="Le CERFA modifié (norme API CFA) ; à défaut, celui du dossier")
+
+
+class RuptureIn(Schema):
+    date_rupture: date
+    motif: str = Field(description="Code du motif de rupture (codes DECA, voir /referentiels/motifs)")
+    commentaire: str = Field("", max_length=2000)
+
+
+class VerificationOut(Schema):
+    valide: bool
+    complet: bool
+    completude: int
+    blocs: list[dict]
+    erreurs: list[dict]
+
+
+class EntrepriseTrouveeOut(Schema):
+    id: int
+    siret: str
+    raison_sociale: str
+    adresse: str
+    code_postal: str
+    ville: str
+    naf: str
+    idcc: str
+    libelle_idcc: str
+    effectif: int | None
+    type_employeur: int | None
+
+
+# --- Notifications ------------------------------------------------------------------------------
+
+
+class NotificationOut(Schema):
+    id: int
+    lue: bool
+    date: datetime
+    message: str
+    numero_dossier: str | None
+    dossier_id: int | None
+    dispositif: str | None
+    facture_id: int | None
+    reglement_id: int | None
+    courrier: CourrierOut
+    siret: str
+    raison_sociale: str
+    prenom_stagiaire: str
+    nom_stagiaire: str
+    examiner: str
+
+
+class ExamenOut(Schema):
+    type: Literal["dossier", "facture", "paiement"]
+    dossier: DossierOut | None = None
+    facture: FactureOut | None = None
+    paiement: PaiementOut | None = None
+
+
+# --- Factures -------------------------------------------------------------------------------------
+
+
+class DossierCourt(Schema):
+    id: int
+    numero: str | None
+
+
+class FactureLigneOut(Schema):
+    id: int
+    numero: int
+    emetteur: EtablissementCourt
+    reference: str
+    etat: str
+    etat_libelle: str
+    date_facture: date
+    date_reception: datetime
+    montant_ht: Montant
+    montant_ttc: Montant
+    dossier: DossierCourt
+    lien: str
+
+
+class ReglementCourt(Schema):
+    id: int
+    numero: str
+    reference: str
+    date_paiement: date
+
+
+class FactureOut(Schema):
+    id: int
+    numero: int
+    etat: str
+    etat_libelle: str
+    emetteur: EtablissementCourt
+    reference: str
+    date_facture: date
+    date_reception: datetime
+    montant_ht: Montant
+    montant_ttc: Montant
+    commentaire: str
+    motif_rejet: str
+    dossier: DossierCourt
+    fichier: str = Field(description="« Afficher votre facture » (PDF)")
+    pieces_jointes: list[PieceOut]
+    actions: list[Libelle]
+    reglement: ReglementCourt | None
+
+
+class FactureEtatOut(Schema):
+    id: int
+    numero: int
+    reference: str
+    etat: str
+    etat_libelle: str
+    lien: str
+
+
+# --- Paiements OPCO -----------------------------------------------------------------------------
+
+
+class PaiementLigneOut(Schema):
+    id: int = Field(description="Identifiant du règlement")
+    numero: str
+    reference: str
+    beneficiaire: EtablissementCourt
+    date_paiement: date
+    montant_total_ttc: Montant
+    dossier: DossierCourt
+    montant_dossier_ttc: Montant
+    lien: str
+
+
+class FactureRegleeOut(Schema):
+    id: int
+    numero: int
+    reference: str
+    date_facture: date
+    montant_ttc: Montant
+    dossier: DossierCourt
+
+
+class PaiementOut(Schema):
+    id: int
+    numero: str
+    reference: str
+    date_paiement: date
+    mode: str
+    mode_libelle: str
+    montant_total_ttc: Montant
+    beneficiaire: EtablissementCourt
+    factures: list[FactureRegleeOut]
+    imprimer: str = Field(description="« Imprimer » : l'avis de paiement (PDF)")
+
+
+# --- Habilitations -------------------------------------------------------------------------------
+
+
+class UtilisateurLigneOut(Schema):
+    id: int
+    email: str
+    nom: str
+    prenom: str
+    actif: bool
+    role: str | None
+    role_libelle: str | None
+
+
+class UtilisateurOut(Schema):
+    id: int
+    email: str
+    nom: str
+    prenom: str
+    sexe: str
+    actif: bool
+    etablissements: list[HabilitationOut]
+
+
+class HabilitationIn(Schema):
+    etablissement_id: int
+    role: Literal["admin_of", "gestionnaire_of"]
+    droits: list[str] | None = Field(None, description="Codes des droits ; à défaut, ceux du rôle")
+    principal: bool | None = None
+
+
+class UtilisateurIn(Schema):
+    email: str = Field(max_length=254)
+    nom: str = Field(min_length=1, max_length=80)
+    prenom: str = Field(min_length=1, max_length=80)
+    sexe: Literal["M", "F", ""] = ""
+    actif: bool = True
+    habilitations: list[HabilitationIn] = Field(max_length=200)
+
+
+class EtablissementLigneOut(Schema):
+    id: int
+    principal: bool
+    siret: str
+    raison_sociale: str
+    adresse: str
+    code_postal: str
+    ville: str
+    actif: bool
+
+
+class EtablissementOut(Schema):
+    id: int
+    principal: bool
+    raison_sociale: str
+    siren: str
+    nic: str
+    siret: str
+    uai: str
+    nda: str
+    adresse: str
+    code_postal: str
+    ville: str
+    pays: str
+    email: str
+    telephone: str
+    actif: bool
+    role: str | None
+    coordonnees_modifiables: bool
+
+
+class EtablissementContactIn(Schema):
+    email: str | None = Field(None, max_length=254)
+    telephone: str | None = Field(None, max_length=20)
+
+
+class CleIn(Schema):
+    etablissement_id: int
+
+
+class CleOut(Schema):
+    id: int
+    prefixe: str
+    etablissement: EtablissementCourt
+    statut: Literal["active", "expiree", "revoquee"]
+    creee_le: datetime
+    expire_le: datetime
+    revoquee_le: datetime | None
+    derniere_utilisation: datetime | None
+
+
+class CleGenereeOut(CleOut):
+    cle: str = Field(description="La clé en clair : affichée une seule fois, elle n'est pas conservée")
+    avertissement: str
+
+
+# --- Back-office OPCO -----------------------------------------------------------------------------
+
+
+class DemandePiecesIn(Schema):
+    pieces: list[str] = Field(description="Codes des pièces attendues (voir /referentiels/motifs)")
+    commentaire: str = Field("", max_length=4000)
+
+
+class AccordIn(Schema):
+    montants_pris_en_charge: dict[str, Decimal] = Field(description="Montant HT pris en charge par nature")
+    commentaire: str = Field("", max_length=4000)
+
+
+class RefusIn(Schema):
+    motif: str
+    explication: str = Field(max_length=4000)
+
+
+class AnnulationIn(Schema):
+    motif: str = Field(max_length=4000)
+
+
+class SalarieIn(Schema):
+    nom: str = Field("", max_length=80)
+    prenom: str = Field("", max_length=80)
+    date_naissance: date | None = None
+
+
+class FormationIn(Schema):
+    intitule: str = Field("", max_length=255)
+    rncp: str = Field("", max_length=12)
+    date_debut: date | None = None
+    date_fin: date | None = None
+
+
+class ContratIn(Schema):
+    date_debut: date | None = None
+    date_fin: date | None = None
+
+
+class EnregistrementIn(Schema):
+    dispositif: Literal["professionnalisation", "pro_a", "action_formation"]
+    of_etablissement_id: int
+    entreprise_id: int
+    subroge: bool = False
+    numero_depot: str = Field("", max_length=20)
+    salarie: SalarieIn
+    formation: FormationIn
+    contrat: ContratIn
+    financements: dict[str, Decimal] = Field(description="Montant HT demandé par nature de financement")
+
+
+class RejetIn(Schema):
+    motif: str
+    explication: str = Field(max_length=4000)
+
+
+class ReglementIn(Schema):
+    facture_ids: list[int] = Field(max_length=5000)
+    date_paiement: date
+    reference_virement: str = Field(max_length=40)
+    mode: Literal["virement", "cheque"] = "virement"
+
+
+class ReferentielsOut(Schema):
+    dispositifs: list[Libelle]
+    etats_dossier: list[Libelle]
+    etats_facture: list[Libelle]
+    pieces_dossier: list[Libelle]
+    pieces_facture: list[Libelle]
+    motifs_refus_dossier: list[Libelle]
+    motifs_rejet_facture: list[Libelle]
+    motifs_rupture: list[Libelle]
+    natures_financement: list[Libelle]
+    roles: list[Libelle]
+    droits: list[Libelle]
+
+
+ExamenOut.model_rebuild()

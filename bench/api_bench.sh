@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# API benchmark on PostgreSQL (own database), served by gunicorn on 127.0.0.1 only.
+#   bench/api_bench.sh            # seeds once (seed_demo --scale 200000) if the database is empty, then measures
+#   REQUESTS=200 bench/api_bench.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/portail_bench_api}"
+export PORTAIL_MEDIA_ROOT="${PORTAIL_MEDIA_ROOT:-/tmp/portail-bench-api/media}"
+db="${DATABASE_URL##*/}"
+admin="${DATABASE_URL%/*}/postgres"
+psql "$admin" -Atqc "select 1 from pg_database where datname='$db'" | grep -q 1 || psql "$admin" -qc "create database $db"
+.venv/bin/python manage.py migrate -v0
+if [ "$(psql "$DATABASE_URL" -Atqc 'select count(*) from cases_dossier')" -lt 100000 ]; then
+  .venv/bin/python manage.py seed_demo --scale "${SCALE:-200000}"
+fi
+psql "$DATABASE_URL" -qc "vacuum analyze" >/dev/null
+exec timeout 900 .venv/bin/python bench/api_bench.py --requests "${REQUESTS:-400}" "$@"
