@@ -277,13 +277,17 @@ class DossierEtatOut(Schema):
 
 
 class AvenantIn(Schema):
+    type_avenant: int = Field(ge=31, le=38, description="Type d'avenant (codes 31 à 38, voir /referentiels)")
+    date_effet: date = Field(description="Date d'effet de l'avenant (dans la période du contrat)")
     motif: str = Field(min_length=1, max_length=2000, description="Objet de l'avenant")
     cerfa: dict | None = Field(None, description="Le CERFA modifié (norme API CFA) ; à défaut, celui du dossier")
 
 
 class RuptureIn(Schema):
     date_rupture: date
-    motif: str = Field(description="Code du motif de rupture (codes DECA, voir /referentiels/motifs)")
+    motif: str = Field(description="Code du motif de rupture (voir /referentiels)")
+    initiateur: str = Field(description="Qui rompt le contrat : employeur, apprenti ou commun")
+    formation_poursuivie: bool = Field(description="L'apprenti poursuit-il sa formation au CFA ?")
     commentaire: str = Field("", max_length=2000)
 
 

@@ -53,6 +53,7 @@ from cases.models import (
     TransitionLog,
 )
 from cases.permissions import actions_on_dossier, actions_on_facture, ensure_dossier_action, ensure_facture_action
+from cases.services.dossiers import INITIATEURS_RUPTURE
 from rules.lifecycles import (
     DEPOSITED_BY_OF,
     DOSSIER_LIFECYCLES,
@@ -323,6 +324,14 @@ class CancelForm(TransitionForm):
 class RuptureForm(TransitionForm):
     date_rupture = forms.DateField(label="Date de rupture", widget=AdminDateWidget, required=False)
     motif = forms.ChoiceField(label="Motif de la rupture", choices=[("", "---------"), *_choices(MOTIFS_RUPTURE)])
+    initiateur = forms.ChoiceField(
+        label="À l'initiative de", choices=[("", "---------"), *INITIATEURS_RUPTURE.items()], required=False
+    )
+    formation_poursuivie = forms.NullBooleanField(
+        label="L'apprenti poursuit sa formation au CFA",
+        widget=forms.Select(choices=[("unknown", "---------"), ("true", "Oui"), ("false", "Non")]),
+        required=False,
+    )
     commentaire = forms.CharField(
         label="Commentaire", widget=forms.Textarea(attrs={"rows": 3, "cols": 80}), required=False
     )
@@ -410,6 +419,8 @@ DOSSIER_TRANSITIONS: dict[str, TransitionSpec] = {
             dossier_id=pk,
             date_rupture=form.cleaned_data.get("date_rupture"),
             motif=_data(form, "motif"),
+            initiateur=_data(form, "initiateur"),
+            formation_poursuivie=form.cleaned_data.get("formation_poursuivie"),
             commentaire=_data(form, "commentaire"),
             now=now,
         ),

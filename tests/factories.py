@@ -148,7 +148,7 @@ class DossierFactory(factory.django.DjangoModelFactory):
         brouillon = factory.Trait(etat=EtatDossier.BROUILLON)
         en_cours = factory.Trait(etat=EtatDossier.EN_COURS)
         en_attente = factory.Trait(etat=EtatDossier.EN_ATTENTE_PIECES)
-        accorde = factory.Trait(etat=EtatDossier.ACCORDE)
+        accorde = factory.Trait(etat=EtatDossier.ACCORDE, numero_depot="092202611000123")
         non_subroge = factory.Trait(subroge=False)
         pro = factory.Trait(dispositif=Dispositif.PROFESSIONNALISATION, donnees={})
         pro_a = factory.Trait(dispositif=Dispositif.PRO_A, donnees={})

@@ -288,7 +288,13 @@ def transmettre(request: HttpRequest, dossier_id: int):
 )
 def avenant(request: HttpRequest, dossier_id: int, data: AvenantIn):
     created = dossier_avenant_create(
-        actor=actor_of(request), dossier_id=dossier_id, payload=data.cerfa, motif=data.motif, now=now()
+        actor=actor_of(request),
+        dossier_id=dossier_id,
+        payload=data.cerfa,
+        motif=data.motif,
+        type_avenant=data.type_avenant,
+        date_effet=data.date_effet,
+        now=now(),
     )
     return Status(201, dossier_etat(created))
 
@@ -304,6 +310,8 @@ def rupture(request: HttpRequest, dossier_id: int, data: RuptureIn):
         dossier_id=dossier_id,
         date_rupture=data.date_rupture,
         motif=data.motif,
+        initiateur=data.initiateur,
+        formation_poursuivie=data.formation_poursuivie,
         commentaire=data.commentaire,
         now=now(),
     )

@@ -142,6 +142,8 @@ def enregistrer_rupture(request: HttpRequest, dossier_id: int, data: RuptureIn):
             dossier_id=dossier_id,
             date_rupture=data.date_rupture,
             motif=data.motif,
+            initiateur=data.initiateur,
+            formation_poursuivie=data.formation_poursuivie,
             commentaire=data.commentaire,
             now=now(),
         )

@@ -927,10 +927,9 @@ class DemoSeeder:
         d = state.dossier
         name = step.name
         if name == "transmettre":
-            d = services.dossier_transmit(actor=of_actor, dossier_id=d.pk, now=now)
-            _request_amounts(d, spec.financements)
-            if spec.numero_depot:
-                Dossier.objects.filter(pk=d.pk).update(numero_depot=spec.numero_depot)
+            d = services.dossier_transmit(
+                actor=of_actor, dossier_id=d.pk, now=now, montants_demandes={n: dec(a) for n, a in spec.financements}
+            )
         elif name == "prendre_en_charge":
             services.dossier_take_charge(actor=opco, dossier_id=d.pk, now=now)
         elif name == "demander_pieces":
@@ -944,7 +943,13 @@ class DemoSeeder:
         elif name == "reprendre_instruction":
             services.dossier_resume(actor=opco, dossier_id=d.pk, now=now)
         elif name == "accorder":
-            services.dossier_grant(actor=opco, dossier_id=d.pk, montants_pris_en_charge=_amounts(d), now=now)
+            services.dossier_grant(
+                actor=opco,
+                dossier_id=d.pk,
+                montants_pris_en_charge=_amounts(d),
+                numero_depot=spec.numero_depot or _deca(d, now),
+                now=now,
+            )
         elif name == "refuser":
             services.dossier_refuse(
                 actor=opco,
@@ -973,9 +978,10 @@ class DemoSeeder:
                 dossier_id=d.pk,
                 payload=payload,
                 motif="Changement de maître d'apprentissage.",
+                type_avenant=36,
+                date_effet=max(d.contrat_date_debut, now.date()),
                 now=now,
             )
-            _request_amounts(state.avenant, tuple((n, str(a)) for n, a in _demandes(d).items()))
         elif name in ("remplacer_par_avenant", "abandonner_avenant"):
             avenant = state.avenant
             services.dossier_take_charge(actor=opco, dossier_id=avenant.pk, now=now)
@@ -998,6 +1004,8 @@ class DemoSeeder:
                 dossier_id=d.pk,
                 date_rupture=min(debut + timedelta(days=60), now.date()),
                 motif="3",
+                initiateur="commun",
+                formation_poursuivie=True,
                 commentaire="Rupture d'un commun accord.",
                 now=now,
             )
@@ -1133,14 +1141,9 @@ def _amounts(dossier: Dossier) -> dict[str, Decimal]:
     return amounts
 
 
-def _request_amounts(dossier: Dossier, financements: Iterable[tuple[str, str]]) -> None:
-    """The amounts requested on an apprenticeship dossier (the NPEC of its certification and the
-    aids), known once it is transmitted: no service writes them, the OPCO's referential does."""
-    LigneFinancement.objects.bulk_create(
-        LigneFinancement(dossier=dossier, nature=nature, montant_demande=dec(amount))
-        for nature, amount in financements
-        if not LigneFinancement.objects.filter(dossier=dossier, nature=nature).exists()
-    )
+def _deca(dossier: Dossier, now: datetime) -> str:
+    """A DECA number as the ministry gives one: département, year, month, then a sequence."""
+    return f"092{now:%Y%m}{dossier.numero % 1_000_000:06d}"
 
 
 def sexe_of(prenom: str) -> str:

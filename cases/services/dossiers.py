@@ -4,6 +4,7 @@ clôture)."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
@@ -30,6 +31,7 @@ from cases.services._common import (
 )
 from rules import cerfa
 from rules.actions import Action, Droit
+from rules.formats import check_numero_deca
 from rules.lifecycles import INITIAL_DOSSIER_STATE, Dispositif, EtatDossier
 from rules.motifs import MOTIFS_REFUS_DOSSIER, MOTIFS_RUPTURE, PIECES_DOSSIER, unknown_codes
 from rules.verdicts import Problem
@@ -185,20 +187,50 @@ def dossier_add_pieces(*, actor: Actor, dossier_id: int, uploads: Sequence[Uploa
 # --- Avenants and ruptures (OF, apprenticeship) ---------------------------------------------
 
 
-def dossier_avenant_create(*, actor: Actor, dossier_id: int, payload: dict | None, motif: str, now) -> Dossier:
-    """A new version (``.V+1``) that goes to instruction while the previous one stays visible."""
+AVENANT_TYPES = range(31, 39)
+
+
+def dossier_avenant_create(
+    *,
+    actor: Actor,
+    dossier_id: int,
+    payload: dict | None,
+    motif: str,
+    now,
+    type_avenant: int | None = None,
+    date_effet: date | None = None,
+) -> Dossier:
+    """A new version (``.V+1``) that goes to instruction while the previous one stays visible.
+
+    ``payload``: the amended CERFA (else the current one); ``type_avenant`` (31–38) and
+    ``date_effet`` are written into it (``contrat.typeContratApp``, ``contrat.dateEffetAvenant``),
+    with the contract's number (``contrat.numeroContratPrecedent``).
+    """
     with transaction.atomic():
         previous = lock_dossier(actor, dossier_id)
         ensure_dossier_action(actor, previous, Action.CREER_AVENANT)
         if not motif.strip():
             raise InvalidInput([Problem("motif", "Précisez l'objet de l'avenant.", "obligatoire")])
-        new_payload = payload if payload is not None else previous.donnees
-        if payload is not None:
-            invalid(
-                cerfa.check_transmission_minimum(new_payload, today=now.date(), complete=True, smic_table=smic_table())
-            )
+        new_payload = copy.deepcopy(payload if payload is not None else previous.donnees)
+        contrat = new_payload.setdefault("contrat", {})
+        kind = type_avenant if type_avenant is not None else contrat.get("typeContratApp")
+        try:
+            kind = int(kind)
+        except (TypeError, ValueError):
+            kind = None
+        if kind not in AVENANT_TYPES:
+            raise InvalidInput([Problem("type_avenant", "Précisez le type d'avenant (codes 31 à 38).", "obligatoire")])
+        contrat["typeContratApp"] = kind
+        if date_effet is not None:
+            contrat["dateEffetAvenant"] = date_effet.isoformat()
+        if previous.numero_depot:  # the DECA number of the amended contract
+            contrat.setdefault("numeroContratPrecedent", previous.numero_depot)
+        invalid(cerfa.check_transmission_minimum(new_payload, today=now.date(), complete=True, smic_table=smic_table()))
         source = fire(previous, "ouvrir_avenant")
-        log_transition(obj=previous, actor=actor, name="ouvrir_avenant", source=source, now=now, reason=motif)
+        details = {"type_avenant": kind, "date_effet": contrat.get("dateEffetAvenant"), "motif": motif}
+        log_transition(
+            obj=previous, actor=actor, name="ouvrir_avenant", source=source, now=now, reason=motif, details=details
+        )
         avenant = Dossier(
             numero=previous.numero,
             version=previous.version + 1,
@@ -217,7 +249,14 @@ def dossier_avenant_create(*, actor: Actor, dossier_id: int, payload: dict | Non
             **cerfa.summary(new_payload),
         )
         avenant.save()
-        log = _log_creation(avenant, actor, now, "deposer_avenant", reason=motif)
+        # The amounts requested carry over; the OPCO decides them again on the avenant.
+        LigneFinancement.objects.bulk_create(
+            LigneFinancement(dossier=avenant, nature=line.nature, montant_demande=line.montant_demande)
+            for line in previous.financements.all()
+        )
+        log = log_transition(
+            obj=avenant, actor=actor, name="deposer_avenant", source="", now=now, reason=motif, details=details
+        )
         request_courriers(
             log=log,
             dossier=avenant,
@@ -240,14 +279,36 @@ def _check_rupture(date_rupture: date | None, motif: str, dossier: Dossier) -> N
     invalid(problems)
 
 
+INITIATEURS_RUPTURE = {"employeur": "L'employeur", "apprenti": "L'apprenti(e)", "commun": "D'un commun accord"}
+
+
 def dossier_declare_rupture(
-    *, actor: Actor, dossier_id: int, date_rupture: date | None, motif: str, commentaire: str = "", now
+    *,
+    actor: Actor,
+    dossier_id: int,
+    date_rupture: date | None,
+    motif: str,
+    commentaire: str = "",
+    initiateur: str = "",
+    formation_poursuivie: bool | None = None,
+    now,
 ) -> Dossier:
+    """Rupture: date, initiator, motif, and whether the apprentice goes on training at the CFA."""
     with transaction.atomic():
         dossier = lock_dossier(actor, dossier_id)
         name = "declarer_rupture" if not actor.is_opco else "enregistrer_rupture"
         ensure_dossier_action(actor, dossier, Action.DECLARER_RUPTURE if not actor.is_opco else name)
         _check_rupture(date_rupture, motif, dossier)
+        problems = []
+        if initiateur not in INITIATEURS_RUPTURE:
+            problems.append(
+                Problem("initiateur", "Indiquez qui rompt le contrat : employeur, apprenti ou commun.", "obligatoire")
+            )
+        if formation_poursuivie is None:
+            problems.append(
+                Problem("formation_poursuivie", "Indiquez si l'apprenti poursuit sa formation au CFA.", "obligatoire")
+            )
+        invalid(problems)
         source = fire(dossier, name, date_rupture=date_rupture, motif=motif)
         log = log_transition(
             obj=dossier,
@@ -256,7 +317,14 @@ def dossier_declare_rupture(
             source=source,
             now=now,
             reason=commentaire,
-            details={"date_rupture": date_rupture.isoformat(), "motif": motif, "motif_libelle": MOTIFS_RUPTURE[motif]},
+            details={
+                "date_rupture": date_rupture.isoformat(),
+                "motif": motif,
+                "motif_libelle": MOTIFS_RUPTURE[motif],
+                "initiateur": initiateur,
+                "initiateur_libelle": INITIATEURS_RUPTURE.get(initiateur, ""),
+                "formation_poursuivie": formation_poursuivie,
+            },
         )
         request_courriers(
             log=log, dossier=dossier, now=now, requests=dossier_courriers(dossier, TypeCourrier.RUPTURE, log.details)
@@ -437,14 +505,25 @@ def dossier_resume(*, actor: Actor, dossier_id: int, now) -> Dossier:
 
 
 def dossier_grant(
-    *, actor: Actor, dossier_id: int, montants_pris_en_charge: dict[str, Decimal], commentaire: str = "", now
+    *,
+    actor: Actor,
+    dossier_id: int,
+    montants_pris_en_charge: dict[str, Decimal],
+    commentaire: str = "",
+    numero_depot: str = "",
+    now,
 ) -> Dossier:
-    """Accord: the amount taken in charge for each nature of the accord de financement (HT)."""
+    """Accord: the amount taken in charge for each nature of the accord de financement (HT), and
+    the N° de dépôt (DECA) when the contract has been deposited with the ministry."""
     invalid(_check_amounts(montants_pris_en_charge, field="montants_pris_en_charge"))
+    if numero_depot:
+        invalid(check_numero_deca(numero_depot, field="numero_depot"))
     if not montants_pris_en_charge:
         raise InvalidInput([Problem("montants_pris_en_charge", "Indiquez les montants pris en charge.", "obligatoire")])
 
     def write_amounts(dossier: Dossier) -> None:
+        if numero_depot:
+            dossier.numero_depot = numero_depot.upper()
         lines = {line.nature: line for line in dossier.financements.all()}
         for nature, amount in montants_pris_en_charge.items():
             line = lines.get(nature) or LigneFinancement(dossier=dossier, nature=nature, montant_demande=Decimal("0"))

@@ -419,7 +419,13 @@ DOSSIER_CASES = [
     (
         "enregistrer_rupture",
         {"accorde": True, "pro": True},
-        {"date_rupture": "15/01/2027", "motif": "3", "commentaire": "Accord"},
+        {
+            "date_rupture": "15/01/2027",
+            "motif": "3",
+            "initiateur": "commun",
+            "formation_poursuivie": "true",
+            "commentaire": "Accord",
+        },
         E.RUPTURE,
         "dossier_declare_rupture",
     ),
@@ -1016,8 +1022,13 @@ def test_the_smic_table_is_seeded_and_editable(admin_client):
 
     response = admin_client.post(
         f"/admin/cases/referencesmic/{row.pk}/change/",
-        {"date_effet": "2026-01-01", "horaire": "12.10", "mensuel": "1835.20", "horaire_mayotte": "9.40",
-         "mensuel_mayotte": "1425.00"},
+        {
+            "date_effet": "2026-01-01",
+            "horaire": "12.10",
+            "mensuel": "1835.20",
+            "horaire_mayotte": "9.40",
+            "mensuel_mayotte": "1425.00",
+        },
     )
 
     assert response.status_code == 302

@@ -184,7 +184,7 @@ def test_actions_follow_state_subrogation_and_rights(tenant_a):
 def test_opco_sees_its_transitions_and_the_history(opco_client, tenant_a, gest_a):
     gest_a.post(
         f"{API}/dossiers/{tenant_a.dossier.pk}/rupture",
-        {"date_rupture": "2026-12-01", "motif": "3"},
+        {"date_rupture": "2026-12-01", "motif": "3", "initiateur": "commun", "formation_poursuivie": True},
         content_type="application/json",
     )
 
@@ -366,7 +366,9 @@ def test_entreprise_picker_needs_nine_digits(gest_a, tenant_a):
 
 def test_avenant_and_rupture(gest_a, tenant_a):
     avenant = gest_a.post(
-        f"{API}/dossiers/{tenant_a.dossier.pk}/avenants", {"motif": "Prolongation"}, content_type="application/json"
+        f"{API}/dossiers/{tenant_a.dossier.pk}/avenants",
+        {"motif": "Prolongation", "type_avenant": 33, "date_effet": "2027-01-15"},
+        content_type="application/json",
     )
     assert avenant.status_code == 201, avenant.content
     assert avenant.json()["numero"] == f"{tenant_a.dossier.numero}.2"
@@ -375,7 +377,7 @@ def test_avenant_and_rupture(gest_a, tenant_a):
 
     rupture = gest_a.post(
         f"{API}/dossiers/{tenant_a.dossier.pk}/rupture",
-        {"date_rupture": "2026-12-01", "motif": "3"},
+        {"date_rupture": "2026-12-01", "motif": "3", "initiateur": "commun", "formation_poursuivie": True},
         content_type="application/json",
     )
     assert rupture.status_code == 409
@@ -384,7 +386,7 @@ def test_avenant_and_rupture(gest_a, tenant_a):
 def test_rupture_with_an_unknown_motif_is_422(gest_a, tenant_a):
     response = gest_a.post(
         f"{API}/dossiers/{tenant_a.dossier.pk}/rupture",
-        {"date_rupture": "2026-12-01", "motif": "99"},
+        {"date_rupture": "2026-12-01", "motif": "99", "initiateur": "commun", "formation_poursuivie": True},
         content_type="application/json",
     )
 

@@ -38,7 +38,11 @@ def test_dossier_instruction_from_registration_to_cloture(opco_client, tenant_a)
         ("demander-pieces", {"pieces": ["PROGRAMME_FORMATION"], "commentaire": ""}, "en_attente_de_pieces"),
         ("reprendre-instruction", None, "en_cours_de_traitement"),
         ("accorder", {"montants_pris_en_charge": {"cout_pedagogique": "7497.00"}}, "accorde"),
-        ("enregistrer-rupture", {"date_rupture": "2027-01-15", "motif": "3"}, "rupture"),
+        (
+            "enregistrer-rupture",
+            {"date_rupture": "2027-01-15", "motif": "3", "initiateur": "commun", "formation_poursuivie": True},
+            "rupture",
+        ),
         ("cloturer", None, "solde"),
     ]
     for name, body, etat in steps:
@@ -124,7 +128,10 @@ OPCO_ROUTES = [
     ("/opco/dossiers/{d}/cloturer", None),
     ("/opco/dossiers/{d}/demander-pieces", {"pieces": ["AUTRE"], "commentaire": "x"}),
     ("/opco/dossiers/{d}/reprendre-instruction", None),
-    ("/opco/dossiers/{d}/enregistrer-rupture", {"date_rupture": "2026-12-01", "motif": "3"}),
+    (
+        "/opco/dossiers/{d}/enregistrer-rupture",
+        {"date_rupture": "2026-12-01", "motif": "3", "initiateur": "commun", "formation_poursuivie": True},
+    ),
     ("/opco/factures/{f}/instruire", None),
     ("/opco/factures/{f}/valider", None),
     ("/opco/factures/{f}/rejeter", {"motif": "AUTRE", "explication": "x"}),

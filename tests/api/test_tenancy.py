@@ -40,8 +40,16 @@ SCOPED_READS = [
 # Writes on one object of OF A (bodies valid enough to reach the scope check).
 OBJECT_WRITES = [
     ("post", "/dossiers/{t.dossier.pk}/transmettre", None),
-    ("post", "/dossiers/{t.dossier.pk}/rupture", {"date_rupture": "2026-12-01", "motif": "3"}),
-    ("post", "/dossiers/{t.dossier.pk}/avenants", {"motif": "Changement de dates"}),
+    (
+        "post",
+        "/dossiers/{t.dossier.pk}/rupture",
+        {"date_rupture": "2026-12-01", "motif": "3", "initiateur": "commun", "formation_poursuivie": True},
+    ),
+    (
+        "post",
+        "/dossiers/{t.dossier.pk}/avenants",
+        {"motif": "Changement de dates", "type_avenant": 36, "date_effet": "2027-01-15"},
+    ),
     ("put", "/dossiers/{t.brouillon.pk}/brouillon", "own-cerfa"),
     ("delete", "/dossiers/{t.brouillon.pk}/brouillon?confirmation=true", None),
     ("post", "/notifications/{t.notification.pk}/lue", None),

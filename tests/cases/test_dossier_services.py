@@ -338,7 +338,13 @@ class TestAvenantAndRupture:
         dossier = DossierFactory(of_etablissement=of_etab, accorde=True)
 
         avenant = services.dossier_avenant_create(
-            actor=of_actor, dossier_id=dossier.pk, payload=None, motif="Changement de maître d'apprentissage", now=now
+            actor=of_actor,
+            dossier_id=dossier.pk,
+            payload=None,
+            motif="Changement de maître d'apprentissage",
+            now=now,
+            type_avenant=36,
+            date_effet=date(2027, 1, 15),
         )
 
         dossier.refresh_from_db()
@@ -353,7 +359,13 @@ class TestAvenantAndRupture:
     def test_a_refused_avenant_gives_back_the_accord(self, of_actor, opco_actor, of_etab, now):
         dossier = DossierFactory(of_etablissement=of_etab, accorde=True)
         avenant = services.dossier_avenant_create(
-            actor=of_actor, dossier_id=dossier.pk, payload=None, motif="Prolongation", now=now
+            actor=of_actor,
+            dossier_id=dossier.pk,
+            payload=None,
+            motif="Prolongation",
+            now=now,
+            type_avenant=33,
+            date_effet=date(2027, 1, 15),
         )
 
         services.dossier_refuse(
@@ -363,16 +375,83 @@ class TestAvenantAndRupture:
         dossier.refresh_from_db()
         assert dossier.etat == E.ACCORDE
 
+    def test_an_avenant_carries_its_type_date_and_the_contract_number(self, of_actor, of_etab, now):
+        dossier = DossierFactory(of_etablissement=of_etab, accorde=True, numero_depot="092202611000123")
+
+        avenant = services.dossier_avenant_create(
+            actor=of_actor,
+            dossier_id=dossier.pk,
+            payload=None,
+            motif="Prolongation",
+            now=now,
+            type_avenant=33,
+            date_effet=date(2027, 1, 15),
+        )
+
+        contrat = avenant.donnees["contrat"]
+        assert (contrat["typeContratApp"], contrat["dateEffetAvenant"], contrat["numeroContratPrecedent"]) == (
+            33,
+            "2027-01-15",
+            "092202611000123",
+        )
+        assert dossier.donnees["contrat"].get("typeContratApp") != 33  # the previous version is untouched
+
+    @pytest.mark.parametrize("kind", [None, 11, 39])
+    def test_an_avenant_needs_a_type_from_31_to_38(self, of_actor, of_etab, now, kind):
+        dossier = DossierFactory(of_etablissement=of_etab, accorde=True)
+
+        with pytest.raises(InvalidInput) as exc:
+            services.dossier_avenant_create(
+                actor=of_actor, dossier_id=dossier.pk, payload=None, motif="x", now=now, type_avenant=kind
+            )
+
+        assert "type_avenant" in problems_of(exc)
+        assert Dossier.objects.get(pk=dossier.pk).etat == E.ACCORDE
+
+    def test_an_effect_date_outside_the_contract_is_refused(self, of_actor, of_etab, now):
+        dossier = DossierFactory(of_etablissement=of_etab, accorde=True)
+
+        with pytest.raises(InvalidInput) as exc:
+            services.dossier_avenant_create(
+                actor=of_actor,
+                dossier_id=dossier.pk,
+                payload=None,
+                motif="x",
+                now=now,
+                type_avenant=36,
+                date_effet=date(2020, 1, 1),
+            )
+
+        assert "contrat.dateEffetAvenant" in problems_of(exc)
+
+    def test_rupture_needs_its_initiator_and_the_training_follow_up(self, of_actor, of_etab, now):
+        dossier = DossierFactory(of_etablissement=of_etab, accorde=True)
+
+        with pytest.raises(InvalidInput) as exc:
+            services.dossier_declare_rupture(
+                actor=of_actor, dossier_id=dossier.pk, date_rupture=date(2027, 1, 15), motif="3", now=now
+            )
+
+        assert set(problems_of(exc)) == {"initiateur", "formation_poursuivie"}
+
     def test_rupture_declared_by_the_of(self, of_actor, of_etab, now):
         dossier = DossierFactory(of_etablissement=of_etab, accorde=True)
 
         services.dossier_declare_rupture(
-            actor=of_actor, dossier_id=dossier.pk, date_rupture=date(2027, 1, 15), motif="3", now=now
+            actor=of_actor,
+            dossier_id=dossier.pk,
+            date_rupture=date(2027, 1, 15),
+            motif="3",
+            now=now,
+            initiateur="commun",
+            formation_poursuivie=True,
         )
 
         dossier.refresh_from_db()
         assert dossier.etat == E.RUPTURE and dossier.date_rupture == date(2027, 1, 15)
         assert Courrier.objects.filter(dossier=dossier, type="rupture").count() == 2
+        details = dossier.journal.get(transition="declarer_rupture").details
+        assert (details["initiateur"], details["formation_poursuivie"]) == ("commun", True)
 
     def test_rupture_date_outside_the_contract_is_refused(self, of_actor, of_etab, now):
         dossier = DossierFactory(of_etablissement=of_etab, accorde=True)
