@@ -35,6 +35,18 @@ def context(etablissement: int | None, x_etablissement: int | None = None) -> in
     return etablissement if etablissement is not None else x_etablissement
 
 
+def page_ok(result, present) -> HttpResponse:
+    """One page of a list selector's result, each item through its presenter."""
+    return json_ok(
+        {
+            "total": result.total,
+            "page": result.page,
+            "taille": result.taille,
+            "elements": [present(item) for item in result.items],
+        }
+    )
+
+
 def json_ok(data, status: int = 200) -> HttpResponse:
     """The response body as built by the presenters, without a second validation pass.
 

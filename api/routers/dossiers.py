@@ -18,6 +18,7 @@ from api.common import (
     context,
     json_ok,
     now,
+    page_ok,
     paging,
     render_document,
     upload,
@@ -108,14 +109,7 @@ def dossiers(
         tri=tri,
         page=paging(page, taille),
     )
-    return json_ok(
-        {
-            "total": result.total,
-            "page": result.page,
-            "taille": result.taille,
-            "elements": [dossier_row(d) for d in result.items],
-        }
-    )
+    return page_ok(result, dossier_row)
 
 
 @router.get(

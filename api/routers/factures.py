@@ -16,6 +16,7 @@ from api.common import (
     file_response,
     json_ok,
     now,
+    page_ok,
     paging,
     stream_response,
     uploads,
@@ -71,14 +72,7 @@ def factures(
         tri=tri,
         page=paging(page, taille),
     )
-    return json_ok(
-        {
-            "total": result.total,
-            "page": result.page,
-            "taille": result.taille,
-            "elements": [facture_row(f) for f in result.items],
-        }
-    )
+    return page_ok(result, facture_row)
 
 
 @router.get(

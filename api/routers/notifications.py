@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Header, Query, Router, Schema
 
 from api.auth import actor_of
-from api.common import CONTEXT_DESCRIPTION, context, json_ok, now, paging
+from api.common import CONTEXT_DESCRIPTION, context, json_ok, now, page_ok, paging
 from api.errors import errors
 from api.presenters import dossier_out, facture_out, notification_out, paiement_out
 from api.schemas import ExamenOut, MessageOut, NotificationOut, PageOut
@@ -57,14 +57,7 @@ def notifications(
         tri=tri,
         page=paging(page, taille),
     )
-    return json_ok(
-        {
-            "total": result.total,
-            "page": result.page,
-            "taille": result.taille,
-            "elements": [notification_out(n) for n in result.items],
-        }
-    )
+    return page_ok(result, notification_out)
 
 
 @router.post(

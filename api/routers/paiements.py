@@ -17,6 +17,7 @@ from api.common import (
     file_response,
     json_ok,
     now,
+    page_ok,
     paging,
     render_document,
     stream_response,
@@ -66,14 +67,7 @@ def paiements(
         tri=tri,
         page=paging(page, taille),
     )
-    return json_ok(
-        {
-            "total": result.total,
-            "page": result.page,
-            "taille": result.taille,
-            "elements": [paiement_row(r) for r in result.items],
-        }
-    )
+    return page_ok(result, paiement_row)
 
 
 @router.get(
