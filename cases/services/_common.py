@@ -203,6 +203,30 @@ def check_upload(upload: Upload, *, field: str, pdf_only: bool = False) -> list[
     return []
 
 
+def check_uploads(uploads, *, field: str) -> list[Problem]:
+    return [p for i, u in enumerate(uploads) for p in check_upload(u, field=f"{field}[{i}]")]
+
+
+def store_pieces(files: StoredFiles, uploads, *, actor: Actor, now, dossier=None, facture=None) -> list:
+    """Save each upload as a pièce jointe of the dossier or of the facture."""
+    from cases.models import PieceJointe
+
+    pieces = []
+    for upload in uploads:
+        piece = PieceJointe(
+            dossier=dossier,
+            facture=facture,
+            nom=upload.name[:255],
+            taille=len(upload.content),
+            uploaded_at=now,
+            uploaded_by_id=actor.user_id,
+        )
+        files.save(piece.fichier, upload)
+        piece.save()
+        pieces.append(piece)
+    return pieces
+
+
 def safe_name(name: str) -> str:
     base = os.path.basename(name.replace("\\", "/")) or "fichier"
     cleaned = get_valid_filename(base)[:120]

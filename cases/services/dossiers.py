@@ -19,7 +19,7 @@ from cases.permissions import ensure_dossier_action, has_droit
 from cases.services._common import (
     StoredFiles,
     Upload,
-    check_upload,
+    check_uploads,
     dossier_courriers,
     fire,
     invalid,
@@ -28,6 +28,7 @@ from cases.services._common import (
     next_numbers,
     request_courriers,
     smic_table,
+    store_pieces,
 )
 from rules import cerfa
 from rules.actions import Action, Droit
@@ -164,24 +165,12 @@ def dossier_transmit(
 def dossier_add_pieces(*, actor: Actor, dossier_id: int, uploads: Sequence[Upload], now) -> list[PieceJointe]:
     if not uploads:
         raise InvalidInput([Problem("fichiers", "Ajoutez au moins un fichier.", "obligatoire")])
-    problems = [p for i, u in enumerate(uploads) for p in check_upload(u, field=f"fichiers[{i}]")]
+    problems = check_uploads(uploads, field="fichiers")
     with StoredFiles() as files, transaction.atomic():
         dossier = lock_dossier(actor, dossier_id)
         ensure_dossier_action(actor, dossier, Action.AJOUTER_PIECE)
         invalid(problems)
-        pieces = []
-        for upload in uploads:
-            piece = PieceJointe(
-                dossier=dossier,
-                nom=upload.name[:255],
-                taille=len(upload.content),
-                uploaded_at=now,
-                uploaded_by_id=actor.user_id,
-            )
-            files.save(piece.fichier, upload)
-            piece.save()
-            pieces.append(piece)
-    return pieces
+        return store_pieces(files, uploads, actor=actor, now=now, dossier=dossier)
 
 
 # --- Avenants and ruptures (OF, apprenticeship) ---------------------------------------------

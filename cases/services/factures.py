@@ -18,6 +18,7 @@ from cases.services._common import (
     StoredFiles,
     Upload,
     check_upload,
+    check_uploads,
     fire,
     invalid,
     lock_dossier,
@@ -25,6 +26,7 @@ from cases.services._common import (
     log_transition,
     next_numbers,
     request_courriers,
+    store_pieces,
 )
 from rules.actions import Action, ActionFacture
 from rules.lifecycles import INITIAL_FACTURE_STATE
@@ -88,7 +90,7 @@ def facture_deposit(
         problems.append(Problem("fichier", "Joignez votre facture au format PDF.", "obligatoire"))
     else:
         problems += check_upload(fichier, field="fichier", pdf_only=True)
-    problems += [p for i, u in enumerate(justificatifs) for p in check_upload(u, field=f"justificatifs[{i}]")]
+    problems += check_uploads(justificatifs, field="justificatifs")
     with StoredFiles() as files, transaction.atomic():
         dossier = lock_dossier(actor, dossier_id)
         ensure_dossier_action(actor, dossier, Action.DEPOSER_FACTURE)
@@ -117,40 +119,19 @@ def facture_deposit(
         except IntegrityError:
             raise Conflict(f"Une facture de référence « {reference} » a déjà été déposée.") from None
         log_transition(obj=facture, actor=actor, name="deposer", source="", now=now)
-        for upload in justificatifs:
-            piece = PieceJointe(
-                facture=facture,
-                nom=upload.name[:255],
-                taille=len(upload.content),
-                uploaded_at=now,
-                uploaded_by_id=actor.user_id,
-            )
-            files.save(piece.fichier, upload)
-            piece.save()
+        store_pieces(files, justificatifs, actor=actor, now=now, facture=facture)
     return facture
 
 
 def facture_add_pieces(*, actor: Actor, facture_id: int, uploads: Sequence[Upload], now) -> list[PieceJointe]:
     if not uploads:
         raise InvalidInput([Problem("fichiers", "Ajoutez au moins un fichier.", "obligatoire")])
-    problems = [p for i, u in enumerate(uploads) for p in check_upload(u, field=f"fichiers[{i}]")]
+    problems = check_uploads(uploads, field="fichiers")
     with StoredFiles() as files, transaction.atomic():
         facture = lock_facture(actor, facture_id)
         ensure_facture_action(actor, facture, ActionFacture.AJOUTER_PIECE)
         invalid(problems)
-        pieces = []
-        for upload in uploads:
-            piece = PieceJointe(
-                facture=facture,
-                nom=upload.name[:255],
-                taille=len(upload.content),
-                uploaded_at=now,
-                uploaded_by_id=actor.user_id,
-            )
-            files.save(piece.fichier, upload)
-            piece.save()
-            pieces.append(piece)
-    return pieces
+        return store_pieces(files, uploads, actor=actor, now=now, facture=facture)
 
 
 # --- OPCO instruction -------------------------------------------------------------------------
