@@ -13,6 +13,7 @@ from dataclasses import asdict
 from django.utils import timezone
 from prefect import flow, get_run_logger, task
 
+import workflows  # noqa: F401 — sets Django up when Prefect loads this file as a script
 from cases.services.courriers import IssueReport, courriers_issue_batch, courriers_pending
 from workflows.bootstrap import fresh_connection
 

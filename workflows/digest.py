@@ -16,6 +16,7 @@ from django.utils import timezone
 from prefect import flow, get_run_logger, task
 from prefect.task_runners import ProcessPoolTaskRunner
 
+import workflows  # noqa: F401 — sets Django up when Prefect loads this file as a script
 from cases.services.digest import DigestReport, digest_send_all
 from workflows.bootstrap import PARIS, fresh_connection, resolve_today, setup_django
 

@@ -8,6 +8,7 @@ from datetime import date
 from django.utils import timezone
 from prefect import flow, get_run_logger, task
 
+import workflows  # noqa: F401 — sets Django up when Prefect loads this file as a script
 from cases.services.reminders import api_key_reminders_send
 from workflows.bootstrap import fresh_connection, resolve_today
 

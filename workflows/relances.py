@@ -10,6 +10,7 @@ from datetime import date
 from django.utils import timezone
 from prefect import flow, get_run_logger, task
 
+import workflows  # noqa: F401 — sets Django up when Prefect loads this file as a script
 from accounts.actors import Actor
 from cases.queues import clocks_at_risk, relances_escalated
 from cases.services.relances import relances_enqueue
