@@ -8,7 +8,7 @@ from accounts.models import ApiKey
 from cases.models import Courrier, DigestEnvoi, Notification, RappelCle
 from cases.services.digest import digest_send_all
 from cases.services.reminders import api_key_reminders_send
-from tests.factories import DossierFactory, EtablissementFactory, HabilitationFactory, UserFactory, of_user
+from tests.factories import DossierFactory, EtablissementFactory, HabilitationFactory, of_user
 from workflows.digest import daily_digest
 from workflows.keys import key_expiry_reminders
 
@@ -165,4 +165,4 @@ def test_flows_under_prefect_send_nothing_twice(prefect_harness):
     subjects = sorted(m.subject for m in mail.outbox)
     assert len(subjects) == 2, subjects
     assert DigestEnvoi.objects.count() == 1
-    assert UserFactory._meta.model.objects.filter(pk=user.pk, daily_digest=True).exists()
+    assert RappelCle.objects.filter(palier=7).count() == 1
