@@ -542,6 +542,7 @@ class DemandePiecesIn(Schema):
 
 class AccordIn(Schema):
     montants_pris_en_charge: dict[str, Decimal] = Field(description="Montant HT pris en charge par nature")
+    numero_depot: str = Field("", max_length=15, description="N° de dépôt DECA du contrat (15 caractères)")
     commentaire: str = Field("", max_length=4000)
 
 

@@ -268,6 +268,12 @@ def amount_field(label: str, *, required: bool, initial=None) -> forms.DecimalFi
 class GrantForm(TransitionForm):
     """One amount taken in charge per line of the accord de financement, prefilled with the request."""
 
+    numero_depot = forms.CharField(
+        label="N° de dépôt (DECA)",
+        max_length=15,
+        required=False,
+        help_text="15 caractères, ex. 092202611000123 ; nécessaire pour déposer un avenant ensuite.",
+    )
     commentaire = forms.CharField(
         label="Commentaire", widget=forms.Textarea(attrs={"rows": 3, "cols": 80}), required=False
     )
@@ -388,6 +394,7 @@ DOSSIER_TRANSITIONS: dict[str, TransitionSpec] = {
             actor=actor,
             dossier_id=pk,
             montants_pris_en_charge=form.montants(),
+            numero_depot=_data(form, "numero_depot"),
             commentaire=_data(form, "commentaire"),
             now=now,
         ),

@@ -105,6 +105,7 @@ def accorder(request: HttpRequest, dossier_id: int, data: AccordIn):
             actor=opco(request),
             dossier_id=dossier_id,
             montants_pris_en_charge=data.montants_pris_en_charge,
+            numero_depot=data.numero_depot,
             commentaire=data.commentaire,
             now=now(),
         )

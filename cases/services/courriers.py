@@ -12,7 +12,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Q
 
 from accounts.models import Habilitation
 from cases.models import Courrier, Notification, StatutCourrier
@@ -118,9 +117,3 @@ def courriers_issue_batch(*, courrier_ids: Sequence[int], now, render: Renderer 
     for courrier_id in courrier_ids:
         report.add(courrier_issue(courrier_id=courrier_id, now=now, render=render))
     return report
-
-
-def courriers_retry_failed(*, now) -> int:
-    """Put courriers in échec back in the outbox (after an incident has been fixed)."""
-    failed = Courrier.objects.filter(Q(statut=StatutCourrier.ECHEC))
-    return failed.update(statut=StatutCourrier.DEMANDE, tentatives=0, erreur=f"Relancé le {now:%d/%m/%Y %H:%M}")

@@ -482,7 +482,7 @@ def test_accord_prefills_each_line_and_writes_the_amounts(opco_client):
     page = opco_client.get(transition_url(dossier, "accorder"))
     opco_client.post(transition_url(dossier, "accorder"), {"montant_npec": "6795,83", "montant_hebergement": "250"})
 
-    assert set(page.context["form"].fields) == {"montant_npec", "montant_hebergement", "commentaire"}
+    assert set(page.context["form"].fields) == {"montant_npec", "montant_hebergement", "numero_depot", "commentaire"}
     assert page.context["form"]["montant_npec"].value() == Decimal("6795.83")
     amounts = dict(dossier.financements.values_list("nature", "montant_pris_en_charge"))
     assert amounts == {"npec": Decimal("6795.83"), "hebergement": Decimal("250.00")}
@@ -1033,3 +1033,13 @@ def test_the_smic_table_is_seeded_and_editable(admin_client):
 
     assert response.status_code == 302
     assert smic_table()[-1].monthly == Decimal("1835.20")
+
+
+def test_accord_records_the_deca_number(opco_client):
+    dossier = DossierFactory(en_cours=True)
+
+    opco_client.post(
+        transition_url(dossier, "accorder"), {"montant_npec": "6795,83", "numero_depot": "092202611000777"}
+    )
+
+    assert reload(dossier).numero_depot == "092202611000777"

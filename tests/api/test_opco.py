@@ -173,3 +173,15 @@ def test_registration_is_refused_to_of_users(admin_a, tenant_a):
 def test_opco_facture_on_missing_object_is_404(opco_client):
     assert post(opco_client, "/opco/factures/999999/instruire").status_code == 404
     assert post(opco_client, "/opco/dossiers/999999/cloturer").status_code == 404
+
+
+def test_the_accord_records_the_deca_number_and_checks_its_format(opco_client):
+    good, bad = DossierFactory(en_cours=True), DossierFactory(en_cours=True)
+    body = {"montants_pris_en_charge": {"npec": "6795.83"}}
+
+    ok = post(opco_client, f"/opco/dossiers/{good.pk}/accorder", {**body, "numero_depot": "092202611000777"})
+    refused = post(opco_client, f"/opco/dossiers/{bad.pk}/accorder", {**body, "numero_depot": "12345"})
+
+    assert ok.status_code == 200 and Dossier.objects.get(pk=good.pk).numero_depot == "092202611000777"
+    assert refused.status_code == 422 and fields_of(refused) == {"numero_depot"}
+    assert Dossier.objects.get(pk=bad.pk).etat == "en_cours_de_traitement"
