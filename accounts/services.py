@@ -2,7 +2,7 @@
 fields, notification preferences, and the clés d'authentification (API keys) of each SIRET.
 
 Same conventions as :mod:`cases.services`: keyword-only, ``actor=`` (and ``now=`` for writes that
-date something), domain errors of :mod:`cases.errors` (another tenant's object is a 404).
+date something), domain errors of :mod:`common.errors` (another tenant's object is a 404).
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from django.db.models import F, Q
 
 from accounts.actors import Actor
 from accounts.models import ApiKey, Etablissement, Habilitation, Sexe, User
-from cases.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
-from cases.selectors import Page, PageRequest
+from common.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from common.paging import Page, PageRequest
 from rules.actions import ADMIN_ONLY_DROITS, DEFAULT_DROITS, Droit, Role
 from rules.verdicts import Problem
 

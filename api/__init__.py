@@ -2,7 +2,7 @@
 
 - ``api.main``: the NinjaAPI instance, OpenAPI post-processing, offline Swagger UI;
 - ``api.auth``: session (CSRF) and X-API-KEY authentication, per-key rate limit;
-- ``api.errors``: the single JSON error shape and the mapping of :mod:`cases.errors`;
+- ``api.errors``: the single JSON error shape and the mapping of :mod:`common.errors`;
 - ``api.routers``: one router per area of the user guide; ``api.schemas``: ``…In`` / ``…Out``;
 - ``api.presenters``: domain objects → response dicts.
 

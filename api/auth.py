@@ -16,7 +16,7 @@ from ninja.utils import check_csrf
 
 from accounts.actors import Actor, Channel
 from accounts.services import api_key_authenticate
-from api import ratelimit
+from common import ratelimit
 
 DEFAULT_KEY_RATE = "600/60"
 

@@ -12,10 +12,10 @@ from ninja import UploadedFile
 from ninja.responses import NinjaJSONEncoder
 
 from api.errors import ServiceUnavailable
-from cases.errors import InvalidInput, NotFound
-from cases.selectors import PageRequest
 from cases.services import Upload
 from cases.services._common import MAX_UPLOAD_BYTES, safe_name
+from common.errors import InvalidInput, NotFound
+from common.paging import PageRequest
 from rules.verdicts import Problem
 
 CONTEXT_DESCRIPTION = (

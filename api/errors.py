@@ -2,7 +2,7 @@
 
     {"description": "…", "errors": [{"code": "…", "description": "…", "champ": "chemin.du.champ" | null}]}
 
-Domain errors (:mod:`cases.errors`) are mapped here, in one place: 404 outside the actor's scope,
+Domain errors (:mod:`common.errors`) are mapped here, in one place: 404 outside the actor's scope,
 403 a forbidden action on a visible object, 409 a conflicting or not-allowed transition, 422
 invalid input (also ninja/pydantic validation, with field paths and French messages), 401 without
 credentials, 429 too many requests (with ``Retry-After``), 503 a document that cannot be produced.
@@ -19,7 +19,7 @@ from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 
-from cases.errors import DomainError
+from common.errors import DomainError
 
 logger = logging.getLogger("api")
 

@@ -25,7 +25,7 @@ from api.routers import (
     referentiels,
     tableau_de_bord,
 )
-from cases.errors import NotFound
+from common.errors import NotFound
 
 DESCRIPTION = """API du Portail OF (organismes de formation ⇄ OPCO), fidèle au guide « M-Gestion Organisme de
 formation » : tableau de bord, notifications, dossiers des quatre dispositifs, factures, paiements OPCO,

@@ -34,7 +34,6 @@ from django_fsm import ConcurrentTransition
 from accounts.actors import Actor, Channel
 from accounts.models import Etablissement
 from cases import services
-from cases.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from cases.models import (
     Compteur,
     Courrier,
@@ -54,6 +53,7 @@ from cases.models import (
 )
 from cases.permissions import actions_on_dossier, actions_on_facture, ensure_dossier_action, ensure_facture_action
 from cases.services.dossiers import INITIATEURS_RUPTURE
+from common.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from rules.lifecycles import (
     DEPOSITED_BY_OF,
     DOSSIER_LIFECYCLES,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from accounts.actors import Actor
-from cases.errors import Conflict, Forbidden
 from cases.models import Dossier, Facture
+from common.errors import Conflict, Forbidden
 from rules.actions import Action, Droit, dossier_actions, facture_actions
 from rules.lifecycles import EtatDossier, EtatFacture
 

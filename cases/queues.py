@@ -10,8 +10,8 @@ from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.actors import Actor
-from cases.errors import Forbidden
 from cases.models import Dossier, TransitionLog, TypeCourrier
+from common.errors import Forbidden
 from rules.deadlines import (
     RELANCES_BEFORE_ESCALATION,
     SILENCE_OUTCOME,

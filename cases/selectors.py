@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 from django.db import connection
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
@@ -19,7 +19,6 @@ from django.utils import timezone
 
 from accounts.actors import Actor
 from accounts.models import Etablissement
-from cases.errors import Forbidden, InvalidInput, NotFound
 from cases.models import (
     Courrier,
     Dossier,
@@ -33,6 +32,8 @@ from cases.models import (
     TransitionLog,
 )
 from cases.permissions import actions_on_dossier, actions_on_facture, has_droit
+from common.errors import Forbidden, InvalidInput, NotFound
+from common.paging import Page, PageRequest, paginate
 from rules.actions import Action, Droit, action_label, facture_action_label
 from rules.lifecycles import DOSSIER_LIFECYCLES, FACTURE_LIFECYCLE, Dispositif, EtatDossier, EtatFacture
 from rules.verdicts import Problem
@@ -112,43 +113,6 @@ def dossier_pieces(*, actor: Actor, dossier_id: int) -> QuerySet[PieceJointe]:
 
 
 # --- Pages, sorts, the établissement context --------------------------------------------------
-
-MAX_PAGE_SIZE = 100
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    items: list[T]
-    total: int
-    page: int
-    taille: int
-
-
-@dataclass(frozen=True)
-class PageRequest:
-    page: int = 1
-    taille: int = 10
-
-    def bounds(self) -> tuple[int, int]:
-        problems = []
-        if self.page < 1:
-            problems.append(Problem("page", "La page commence à 1."))
-        if not 1 <= self.taille <= MAX_PAGE_SIZE:
-            problems.append(Problem("taille", f"La taille de page est comprise entre 1 et {MAX_PAGE_SIZE}."))
-        if problems:
-            raise InvalidInput(problems)
-        start = (self.page - 1) * self.taille
-        return start, start + self.taille
-
-
-def _paginate(qs: QuerySet, page: PageRequest) -> Page:
-    start, end = page.bounds()
-    items = list(qs[start:end])
-    if page.page == 1 and len(items) < page.taille:
-        total = len(items)  # the first page tells the total without a COUNT
-    else:
-        total = qs.order_by().count()
-    return Page(items=items, total=total, page=page.page, taille=page.taille)
 
 
 def _order(qs: QuerySet, tri: str | None, sorts: dict[str, tuple[str, ...]], default: str) -> QuerySet:
@@ -444,7 +408,7 @@ def dossier_list(
     qs = _in_context(Dossier.objects.all(), "of_etablissement_id", actor, etab).filter(dispositif=dispositif)
     qs = _filter_dossiers(qs, filters).values(*DOSSIER_ROW_FIELDS)
     default = "-date_modification" if filters.vue == VueDossiers.BROUILLON else "-date_creation"
-    return _paginate(_order(qs, tri, DOSSIER_SORTS, default), page)
+    return paginate(_order(qs, tri, DOSSIER_SORTS, default), page)
 
 
 @dataclass(frozen=True)
@@ -633,7 +597,7 @@ def notification_list(
         "courrier__reglement",
         "courrier__destinataire_etablissement",
     )
-    return _paginate(_order(qs, tri, NOTIFICATION_SORTS, "-date"), page)
+    return paginate(_order(qs, tri, NOTIFICATION_SORTS, "-date"), page)
 
 
 def notification_get(*, actor: Actor, notification_id: int) -> Notification:
@@ -751,7 +715,7 @@ def facture_list(
     *, actor: Actor, etablissement_id: int | None, filters: FactureFilters, tri: str | None, page: PageRequest
 ) -> Page[dict]:
     qs = _factures_filtered(actor, etablissement_id, filters).values(*FACTURE_ROW_FIELDS)
-    return _paginate(_order(qs, tri, FACTURE_SORTS, "-date_reception"), page)
+    return paginate(_order(qs, tri, FACTURE_SORTS, "-date_reception"), page)
 
 
 FACTURE_EXPORT_COLUMNS = (
@@ -938,7 +902,7 @@ def paiement_list(
     *, actor: Actor, etablissement_id: int | None, filters: PaiementFilters, tri: str | None, page: PageRequest
 ) -> Page[PaiementRow]:
     qs = _order_paiements(_paiements_filtered(actor, etablissement_id, filters), tri)
-    result = _paginate(qs, page)
+    result = paginate(qs, page)
     return Page([_paiement_row(v) for v in result.items], result.total, result.page, result.taille)
 
 

@@ -12,11 +12,11 @@ from ninja.utils import check_csrf
 
 from accounts.actors import Actor, Channel
 from accounts.services import notification_preferences_update, profile_get
-from api import ratelimit
 from api.auth import AUTH, actor_of, session
 from api.errors import NonAuthentifie, errors
 from api.presenters import etablissement_court, habilitation_out
 from api.schemas import ConnexionIn, CsrfOut, PreferencesIn, PreferencesOut, ProfilOut
+from common import ratelimit
 
 router = Router(tags=["Authentification et profil"])
 

@@ -38,7 +38,6 @@ from api.schemas import (
     RuptureIn,
     VerificationOut,
 )
-from cases.errors import Conflict
 from cases.selectors import (
     DossierFilters,
     dossier_get,
@@ -56,6 +55,7 @@ from cases.services import (
     dossier_transmit,
     facture_deposit,
 )
+from common.errors import Conflict
 from rules import cerfa
 from rules.lifecycles import Dispositif
 

@@ -8,8 +8,8 @@ from ninja import Router
 from api.auth import actor_of
 from api.common import binary, file_response
 from api.errors import errors
-from cases.errors import Conflict
 from cases.selectors import courrier_get, piece_get
+from common.errors import Conflict
 
 router = Router(tags=["Fichiers"])
 

@@ -24,7 +24,6 @@ from api.schemas import (
     RejetIn,
     RuptureIn,
 )
-from cases.errors import Forbidden
 from cases.services import (
     dossier_cancel,
     dossier_close,
@@ -42,6 +41,7 @@ from cases.services import (
     facture_validate,
     reglement_create,
 )
+from common.errors import Forbidden
 
 router = Router(tags=["Back-office OPCO"])
 DOSSIER = {200: DossierEtatOut, **errors(401, 403, 404, 409, 422, 429)}

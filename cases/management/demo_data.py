@@ -36,7 +36,6 @@ from django.db.models import Q
 from accounts.actors import Actor, Channel
 from accounts.models import ApiKey, Etablissement, Habilitation, TypeEmployeur, User
 from cases import services
-from cases.errors import InvalidInput
 from cases.models import (
     Compteur,
     Courrier,
@@ -55,6 +54,7 @@ from cases.models import (
 from cases.services import Upload
 from cases.services._common import next_numbers
 from cases.services.courriers import courrier_issue
+from common.errors import InvalidInput
 from rules import cerfa
 from rules.actions import PIECES_ACCEPTEES, Droit, Role
 from rules.identifiers import luhn_complete, uai_complete, uai_is_valid

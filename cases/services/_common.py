@@ -15,9 +15,9 @@ from django.utils.text import get_valid_filename
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from accounts.actors import Actor
-from cases.errors import Conflict, InvalidInput, NotFound
 from cases.models import Compteur, Courrier, Destinataire, Dossier, Facture, TransitionLog
 from cases.signals import courriers_requested
+from common.errors import Conflict, InvalidInput, NotFound
 from rules.verdicts import Problem
 
 STALE_MESSAGE = "Ce dossier vient d'être modifié par quelqu'un d'autre : rechargez-le puis réessayez."

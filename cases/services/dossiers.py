@@ -13,7 +13,6 @@ from django.db import transaction
 
 from accounts.actors import Actor
 from accounts.models import Etablissement
-from cases.errors import Forbidden, InvalidInput
 from cases.models import Dossier, LigneFinancement, NatureFinancement, PieceJointe, TransitionLog, TypeCourrier
 from cases.permissions import ensure_dossier_action, has_droit
 from cases.services._common import (
@@ -30,6 +29,7 @@ from cases.services._common import (
     smic_table,
     store_pieces,
 )
+from common.errors import Forbidden, InvalidInput
 from rules import cerfa
 from rules.actions import Action, Droit
 from rules.formats import check_numero_deca

@@ -10,7 +10,6 @@ from decimal import Decimal, InvalidOperation
 from django.db import IntegrityError, transaction
 
 from accounts.actors import Actor
-from cases.errors import Conflict, Forbidden, InvalidInput
 from cases.models import Destinataire, Facture, PieceJointe, TypeCourrier
 from cases.permissions import ensure_dossier_action, ensure_facture_action
 from cases.services._common import (
@@ -28,6 +27,7 @@ from cases.services._common import (
     request_courriers,
     store_pieces,
 )
+from common.errors import Conflict, Forbidden, InvalidInput
 from rules.actions import Action, ActionFacture
 from rules.lifecycles import INITIAL_FACTURE_STATE
 from rules.motifs import MOTIFS_REJET_FACTURE, PIECES_FACTURE, unknown_codes

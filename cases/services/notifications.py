@@ -7,9 +7,9 @@ the établissement the user is looking at, like the list it is clicked from.
 from __future__ import annotations
 
 from accounts.actors import Actor
-from cases.errors import NotFound
 from cases.models import Notification
 from cases.selectors import notifications_of, notifications_scope
+from common.errors import NotFound
 
 
 def _one(actor: Actor, notification_id: int):

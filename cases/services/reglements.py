@@ -8,9 +8,9 @@ from datetime import date
 from django.db import transaction
 
 from accounts.actors import Actor
-from cases.errors import Conflict, Forbidden, InvalidInput
 from cases.models import Destinataire, Facture, LigneReglement, ModeReglement, Reglement, TypeCourrier
 from cases.services._common import CourrierRequest, fire, invalid, log_transition, next_numbers, request_courriers
+from common.errors import Conflict, Forbidden, InvalidInput
 from rules.lifecycles import EtatFacture
 from rules.verdicts import Problem
 

@@ -19,7 +19,6 @@ from django.utils import timezone
 from accounts.actors import Actor, Channel
 from accounts.models import ApiKey, Etablissement, User
 from cases import services
-from cases.errors import Conflict, Forbidden
 from cases.models import (
     Courrier,
     DigestEnvoi,
@@ -33,6 +32,7 @@ from cases.models import (
     TransitionLog,
 )
 from cases.services.courriers import courrier_issue
+from common.errors import Conflict, Forbidden
 from rules.lifecycles import Dispositif, EtatDossier, EtatFacture
 from tests.factories import (
     NOW,
@@ -889,7 +889,7 @@ def test_register_view_refuses_invalid_input(extra, field, of_etab, entreprise, 
 
 
 def test_register_view_shows_service_problems(of_etab, entreprise, opco_client, monkeypatch):
-    from cases.errors import InvalidInput
+    from common.errors import InvalidInput
     from rules.verdicts import Problem
 
     def refuse(**kwargs):

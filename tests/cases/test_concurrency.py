@@ -7,8 +7,8 @@ from django.db import connection
 
 from accounts.actors import Actor, Channel
 from cases import services
-from cases.errors import Conflict
 from cases.models import Dossier, TransitionLog
+from common.errors import Conflict
 from rules.lifecycles import EtatDossier
 from tests.factories import NOW, DossierFactory, UserFactory
 

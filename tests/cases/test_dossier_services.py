@@ -6,10 +6,10 @@ from django.db import transaction
 
 from accounts.actors import Actor, Channel
 from cases import services
-from cases.errors import Conflict, Forbidden, InvalidInput, NotFound
 from cases.models import Courrier, Dossier, PieceJointe, TransitionLog
 from cases.services import Upload
 from cases.signals import courriers_requested
+from common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from rules.lifecycles import Dispositif, EtatDossier
 from tests.factories import PDF_BYTES, DossierFactory, EtablissementFactory, cerfa_payload, of_user
 

@@ -4,9 +4,9 @@ from decimal import Decimal
 import pytest
 
 from cases import selectors, services
-from cases.errors import Conflict, Forbidden, InvalidInput, NotFound
 from cases.models import Courrier, Facture, PieceJointe
 from cases.services import Upload
+from common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from rules.lifecycles import EtatFacture
 from tests.factories import PDF_BYTES, DossierFactory, FactureFactory
 
