@@ -14,6 +14,7 @@ from rules.actions import DEFAULT_DROITS, Droit, Role
 
 
 class Channel(StrEnum):
+    PORTAIL = "portail"
     API = "api"
     ADMIN = "admin"
     FLOW = "flow"
@@ -21,7 +22,13 @@ class Channel(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"api": "API", "admin": "Back-office", "flow": "Traitement planifié", "commande": "Commande"}[self.value]
+        return {
+            "portail": "Portail web",
+            "api": "API",
+            "admin": "Back-office",
+            "flow": "Traitement planifié",
+            "commande": "Commande",
+        }[self.value]
 
 
 @dataclass(frozen=True)

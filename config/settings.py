@@ -144,10 +144,11 @@ PORTAIL = {
     "FIRST_REGLEMENT_NUMBER": 60_000,
     # Processes sending the morning digest in parallel.
     "DIGEST_PROCESSES": int(os.environ.get("PORTAIL_DIGEST_PROCESSES", "2")),
-    # Links in e-mails.
+    # Links in e-mails and notifications: pages of the web portal (``portal/urls.py``).
     "BASE_URL": os.environ.get("PORTAIL_BASE_URL", "http://127.0.0.1:8000"),
-    "DOSSIER_PATH": "/api/v1/dossiers/{id}",
-    "FACTURE_PATH": "/api/v1/factures/{id}",
-    "REGLEMENT_PATH": "/api/v1/paiements/{id}",
-    "HABILITATIONS_PATH": "/api/v1/habilitations/cles",
+    "DOSSIER_PATH": "/dossiers/{id}/",
+    "FACTURE_PATH": "/factures/{id}/",
+    "REGLEMENT_PATH": "/paiements/{id}/",
+    "HABILITATIONS_PATH": "/habilitations/cle/",
+    "NOTIFICATIONS_PATH": "/notifications/",
 }

@@ -49,7 +49,7 @@ class TestDigest:
         assert "2 nouveaux courriers" in message.subject
         assert dossier.reference in message.body and "Courrier d'accord" in message.body
         html = message.alternatives[0][0]
-        assert f"/api/v1/dossiers/{dossier.pk}" in html and message.alternatives[0][1] == "text/html"
+        assert f"/dossiers/{dossier.pk}/" in html and message.alternatives[0][1] == "text/html"
 
     def test_never_twice_for_the_same_day_and_next_day_only_new_ones(self):
         user, etab = of_user()
