@@ -269,3 +269,76 @@ class ApiKey(models.Model):
 
     def is_usable(self, now) -> bool:
         return self.revoked_at is None and self.expires_at > now
+
+
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def pending(self, now) -> InvitationQuerySet:
+        return self.filter(accepted_at__isnull=True, cancelled_at__isnull=True, expires_at__gt=now)
+
+
+class Invitation(models.Model):
+    """An administrator's invitation to join établissements; the habilitations exist only once accepted.
+
+    The token is sent by e-mail and stored hashed. Whether the address already has an account is
+    never told to the inviter: the invitee chooses a password (new account) or signs in to accept.
+    """
+
+    email = models.EmailField("e-mail")
+    nom = models.CharField("nom", max_length=80)
+    prenom = models.CharField("prénom", max_length=80)
+    sexe = models.CharField("sexe", max_length=1, choices=Sexe.choices, blank=True)
+    token_hash = models.CharField("empreinte du lien", max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="invité par"
+    )
+    created_at = models.DateTimeField("envoyée le")
+    expires_at = models.DateTimeField("expire le")
+    accepted_at = models.DateTimeField("acceptée le", null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="acceptée par"
+    )
+    cancelled_at = models.DateTimeField("annulée le", null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "invitation"
+        verbose_name_plural = "invitations"
+        indexes = [models.Index(fields=["email"])]
+
+    def __str__(self) -> str:
+        return f"Invitation de {self.email}"
+
+    def status(self, now) -> str:
+        if self.accepted_at:
+            return "acceptee"
+        if self.cancelled_at:
+            return "annulee"
+        if self.expires_at <= now:
+            return "expiree"
+        return "en_attente"
+
+
+class InvitationHabilitation(models.Model):
+    """One établissement an invitation offers, with the role and the rights ticked by the administrator."""
+
+    invitation = models.ForeignKey(
+        Invitation, on_delete=models.CASCADE, related_name="habilitations", verbose_name="invitation"
+    )
+    etablissement = models.ForeignKey(
+        Etablissement, on_delete=models.CASCADE, related_name="invitations", verbose_name="établissement"
+    )
+    role = models.CharField(
+        "rôle", max_length=20, choices=[(r.value, r.label) for r in (Role.ADMIN_OF, Role.GESTIONNAIRE_OF)]
+    )
+    droits = models.JSONField("droits", default=list)
+
+    class Meta:
+        verbose_name = "établissement proposé"
+        verbose_name_plural = "établissements proposés"
+        constraints = [
+            models.UniqueConstraint(fields=["invitation", "etablissement"], name="invitation_etablissement_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.etablissement} ({self.get_role_display()})"

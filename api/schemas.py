@@ -460,6 +460,27 @@ class UtilisateurOut(Schema):
     etablissements: list[HabilitationOut]
 
 
+class InvitationEtablissementOut(Schema):
+    etablissement: EtablissementCourt
+    role: str
+    role_libelle: str
+    droits: list[Libelle]
+
+
+class InvitationOut(Schema):
+    id: int
+    email: str
+    nom: str
+    prenom: str
+    statut: Literal["en_attente", "acceptee", "annulee", "expiree"]
+    envoyee_le: datetime
+    expire_le: datetime
+    email_envoye: bool | None = Field(
+        None, description="Faux si le serveur de messagerie a refusé l'e-mail : renvoyez l'invitation."
+    )
+    etablissements: list[InvitationEtablissementOut]
+
+
 class HabilitationIn(Schema):
     etablissement_id: int
     role: Literal["admin_of", "gestionnaire_of"]

@@ -40,19 +40,23 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "ninja",
     "django_fsm",
+    "django_htmx",
     "accounts",
     "cases",
     "workflows",
+    "portal",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -68,6 +72,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "portal.context_processors.portal",
             ],
         },
     },
@@ -96,6 +101,10 @@ CACHES = {
     )
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+LOGIN_URL = "portal:connexion"
+LOGIN_REDIRECT_URL = "portal:tableau_de_bord"
+LOGOUT_REDIRECT_URL = "portal:connexion"
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600  # a reset link is valid three days
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -111,11 +120,16 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# The portal's CSS/JS are vendored in portal/static and served by WhiteNoise (no CDN, no Node build):
+# from the apps' folders in development and tests, from STATIC_ROOT after collectstatic in production.
+WHITENOISE_USE_FINDERS = env_bool("PORTAIL_STATIC_FROM_APPS", True)
+WHITENOISE_MAX_AGE = 3600
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("PORTAIL_MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": os.environ.get("PORTAIL_FILE_STORAGE", "django.core.files.storage.FileSystemStorage")},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
 EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -152,3 +166,6 @@ PORTAIL = {
     "HABILITATIONS_PATH": "/habilitations/cle/",
     "NOTIFICATIONS_PATH": "/notifications/",
 }
+
+# Every login (portal, API, back office) goes through the shared limiter of accounts.services.login.
+AUTHENTICATION_BACKENDS = ["accounts.backends.LimitedModelBackend"]

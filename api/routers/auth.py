@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
@@ -11,28 +10,13 @@ from ninja.errors import HttpError, Throttled
 from ninja.utils import check_csrf
 
 from accounts.actors import Actor, Channel
-from accounts.services import notification_preferences_update, profile_get
+from accounts.services import client_address, login_wait, notification_preferences_update, profile_get
 from api.auth import AUTH, actor_of, session
 from api.errors import NonAuthentifie, errors
 from api.presenters import etablissement_court, habilitation_out
 from api.schemas import ConnexionIn, CsrfOut, PreferencesIn, PreferencesOut, ProfilOut
-from common import ratelimit
 
 router = Router(tags=["Authentification et profil"])
-
-# Against password guessing: failures counted per e-mail and per client address.
-LOGIN_WINDOW = 15 * 60
-LOGIN_FAILURES_PER_EMAIL = 5
-LOGIN_FAILURES_PER_IP = 30
-
-
-def _limits() -> tuple[int, int, int]:
-    conf = getattr(settings, "PORTAIL", {})
-    return (
-        conf.get("LOGIN_FAILURES_PER_EMAIL", LOGIN_FAILURES_PER_EMAIL),
-        conf.get("LOGIN_FAILURES_PER_IP", LOGIN_FAILURES_PER_IP),
-        conf.get("LOGIN_WINDOW_SECONDS", LOGIN_WINDOW),
-    )
 
 
 def _profile(actor) -> dict:
@@ -79,21 +63,14 @@ def csrf(request: HttpRequest):
 def connexion(request: HttpRequest, data: ConnexionIn):
     if check_csrf(request):
         raise HttpError(403, "CSRF check Failed")
-    per_email, per_ip, window = _limits()
     email = data.email.strip().lower()
-    email_key = f"login:email:{ratelimit.digest(email)}"
-    ip_key = f"login:ip:{request.META.get('REMOTE_ADDR', '')}"
-    wait = ratelimit.peek(email_key, limit=per_email, window=window) or ratelimit.peek(
-        ip_key, limit=per_ip, window=window
-    )
+    # The shared limiter (accounts.services.login) counts failures per account and client address.
+    wait = login_wait(email, client_address(request))
     if wait is not None:
         raise Throttled(wait)
     user = authenticate(request, email=email, password=data.mot_de_passe)
     if user is None:
-        ratelimit.hit(email_key, limit=per_email, window=window)
-        ratelimit.hit(ip_key, limit=per_ip, window=window)
         raise NonAuthentifie("E-mail ou mot de passe incorrect.", code="identifiants_invalides")
-    ratelimit.reset(email_key, window=window)
     login(request, user)
     return _profile(Actor.for_user(user, channel=Channel.API))
 

@@ -13,7 +13,10 @@ from accounts.services import (
     api_key_revoke,
     etablissement_list,
     etablissement_update,
-    user_create,
+    invitation_cancel,
+    invitation_create,
+    invitation_resend,
+    invitations_pending,
     user_get,
     user_list,
     user_update,
@@ -21,7 +24,7 @@ from accounts.services import (
 from api.auth import actor_of
 from api.common import CONTEXT_DESCRIPTION, context, now, paging
 from api.errors import errors
-from api.presenters import cle_out, habilitation_out
+from api.presenters import cle_out, etablissement_court, habilitation_out
 from api.schemas import (
     CleGenereeOut,
     CleIn,
@@ -29,13 +32,14 @@ from api.schemas import (
     EtablissementContactIn,
     EtablissementLigneOut,
     EtablissementOut,
+    InvitationOut,
     PageOut,
     UtilisateurIn,
     UtilisateurLigneOut,
     UtilisateurOut,
 )
 from cases.selectors import etablissement_context, etablissement_get
-from rules.actions import Role
+from rules.actions import Droit, Role
 
 router = Router(tags=["Mes habilitations"])
 
@@ -116,16 +120,81 @@ def utilisateur(request: HttpRequest, user_id: int):
     return _user_out(user, habilitations)
 
 
+def _invitation_out(invitation, *, moment, email_sent: bool | None = None) -> dict:
+    return {
+        "id": invitation.pk,
+        "email": invitation.email,
+        "nom": invitation.nom,
+        "prenom": invitation.prenom,
+        "statut": invitation.status(moment),
+        "envoyee_le": invitation.created_at,
+        "expire_le": invitation.expires_at,
+        "email_envoye": email_sent,
+        "etablissements": [
+            {
+                "etablissement": etablissement_court(h.etablissement),
+                "role": h.role,
+                "role_libelle": Role(h.role).label,
+                "droits": [{"code": d, "libelle": Droit(d).label} for d in h.droits],
+            }
+            for h in invitation.habilitations.all()
+        ],
+    }
+
+
 @router.post(
     "/habilitations/utilisateurs",
-    response={201: UtilisateurOut, **errors(401, 403, 404, 409, 422, 429)},
-    summary="Créer un utilisateur (administrateurs OF ; sur leurs établissements)",
+    response={201: InvitationOut, **errors(401, 403, 404, 409, 422, 429)},
+    summary="Inviter un utilisateur (administrateurs OF ; sur leurs établissements)",
+    description="La personne reçoit un lien à usage unique, valable 7 jours : elle choisit son mot de passe "
+    "(ou se connecte si elle a déjà un compte) et les habilitations n'existent qu'une fois l'invitation acceptée. "
+    "La réponse est la même que l'adresse ait déjà un compte ou non.",
 )
 def utilisateur_create(request: HttpRequest, data: UtilisateurIn):
+    moment = now()
+    sent = invitation_create(actor=actor_of(request), data=_user_input(data), now=moment)
+    return Status(201, _invitation_out(sent.invitation, moment=moment, email_sent=sent.email_sent))
+
+
+@router.get(
+    "/habilitations/invitations",
+    response={200: list[InvitationOut], **errors(401, 403, 404, 422, 429)},
+    summary="Invitations en attente de l'établissement",
+)
+def invitations(
+    request: HttpRequest,
+    etablissement: int | None = Query(None, description=CONTEXT_DESCRIPTION),
+    x_etablissement: int | None = Header(None, alias="X-ETABLISSEMENT", description=CONTEXT_DESCRIPTION),
+):
     actor = actor_of(request)
-    user = user_create(actor=actor, data=_user_input(data), now=now())
-    created, habilitations = user_get(actor=actor, user_id=user.pk)
-    return Status(201, _user_out(created, habilitations))
+    etab = etablissement_context(actor=actor, etablissement_id=context(etablissement, x_etablissement))
+    moment = now()
+    return [
+        _invitation_out(i, moment=moment) for i in invitations_pending(actor=actor, etablissement_id=etab, now=moment)
+    ]
+
+
+@router.post(
+    "/habilitations/invitations/{int:invitation_id}/renvoyer",
+    response={200: InvitationOut, **errors(401, 403, 404, 409, 429)},
+    summary="Renvoyer une invitation (nouveau lien, nouvelle validité de 7 jours)",
+)
+def invitation_renvoyer(request: HttpRequest, invitation_id: int):
+    moment = now()
+    sent = invitation_resend(actor=actor_of(request), invitation_id=invitation_id, now=moment)
+    return _invitation_out(sent.invitation, moment=moment, email_sent=sent.email_sent)
+
+
+@router.delete(
+    "/habilitations/invitations/{int:invitation_id}",
+    response={200: InvitationOut, **errors(401, 403, 404, 409, 429)},
+    summary="Annuler une invitation",
+)
+def invitation_annuler(request: HttpRequest, invitation_id: int):
+    moment = now()
+    return _invitation_out(
+        invitation_cancel(actor=actor_of(request), invitation_id=invitation_id, now=moment), moment=moment
+    )
 
 
 @router.put(

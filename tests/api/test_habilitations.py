@@ -38,23 +38,53 @@ def test_users_of_the_etablissement_with_search(gest_a, tenant_a):
     assert [u["email"] for u in searched["elements"]] == [tenant_a.admin.email]
 
 
-def test_admin_creates_a_user_with_default_rights(admin_a, tenant_a):
+def test_admin_invites_a_user_and_no_habilitation_exists_before_acceptance(admin_a, tenant_a, mailoutbox):
     response = admin_a.post(
         f"{API}/habilitations/utilisateurs", new_user(tenant_a.etab.pk), content_type="application/json"
     )
 
     assert response.status_code == 201, response.content
     body = response.json()
-    [habilitation] = body["etablissements"]
-    assert habilitation["role"] == "gestionnaire_of" and habilitation["principal"] is True
-    assert {d["code"] for d in habilitation["droits"]} == {
+    assert body["statut"] == "en_attente" and body["email_envoye"] is True
+    [offer] = body["etablissements"]
+    assert offer["role"] == "gestionnaire_of"
+    assert {d["code"] for d in offer["droits"]} == {
         "saisir_contrats",
         "deposer_pieces",
         "deposer_factures",
         "consulter_reglements",
     }
-    user = User.objects.get(email="maryline.gadras@exemple.fr")
-    assert not user.has_usable_password()
+    assert not User.objects.filter(email="maryline.gadras@exemple.fr").exists()
+    [mail] = mailoutbox
+    assert mail.to == ["maryline.gadras@exemple.fr"] and "/invitation/" in mail.body
+    pending = admin_a.get(f"{API}/habilitations/invitations").json()
+    assert [i["email"] for i in pending] == ["maryline.gadras@exemple.fr"]
+
+
+def test_inviting_another_ofs_user_reveals_nothing_and_changes_nothing(admin_a, tenant_a, tenant_b, mailoutbox):
+    """The review's cross-tenant write: the invitation answers as for an unknown address, and the person's
+    account, habilitations and principal établissement stay as they were until she accepts."""
+    victim = tenant_b.gestionnaire
+    before = list(Habilitation.objects.filter(user=victim).values_list("etablissement_id", "principal", "role"))
+    offer = [{"etablissement_id": tenant_a.etab.pk, "role": "admin_of", "principal": True}]
+    body = new_user(tenant_a.etab.pk, email=victim.email, nom="AUTRE", prenom="Nom", habilitations=offer)
+
+    response = admin_a.post(f"{API}/habilitations/utilisateurs", body, content_type="application/json")
+    unknown = admin_a.post(
+        f"{API}/habilitations/utilisateurs",
+        new_user(tenant_a.etab.pk, email="personne@exemple.fr", nom="AUTRE", prenom="Nom", habilitations=offer),
+        content_type="application/json",
+    )
+
+    assert response.status_code == unknown.status_code == 201
+    shape = lambda b: {k: v for k, v in b.items() if k not in {"id", "email", "envoyee_le", "expire_le"}}  # noqa: E731
+    assert shape(response.json()) == shape(unknown.json())
+    assert response.json()["nom"] == "AUTRE"  # what the inviter typed, never the account's identity
+    after = list(Habilitation.objects.filter(user=victim).values_list("etablissement_id", "principal", "role"))
+    assert after == before
+    victim.refresh_from_db()
+    assert victim.nom != "AUTRE"
+    assert admin_a.get(f"{API}/habilitations/utilisateurs/{victim.pk}").status_code == 404
 
 
 def test_gestionnaire_cannot_create_users(gest_a, tenant_a):

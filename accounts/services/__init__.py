@@ -1,0 +1,65 @@
+"""Use cases of the accounts: habilitations and users, invitations, API keys, the login limiter."""
+
+from accounts.services.habilitations import (
+    HabilitationInput,
+    Profile,
+    UserInput,
+    etablissement_list,
+    etablissement_update,
+    notification_preferences_update,
+    profile_get,
+    user_get,
+    user_list,
+    user_update,
+)
+from accounts.services.invitations import (
+    InvitationSent,
+    InvitationView,
+    invitation_accept_existing,
+    invitation_accept_new,
+    invitation_cancel,
+    invitation_create,
+    invitation_open,
+    invitation_resend,
+    invitations_pending,
+)
+from accounts.services.keys import (
+    LAST_USED_RESOLUTION,
+    ApiKeyRefused,
+    api_key_authenticate,
+    api_key_generate,
+    api_key_list,
+    api_key_revoke,
+)
+from accounts.services.login import client_address, login_unlock, login_wait
+
+__all__ = [
+    "LAST_USED_RESOLUTION",
+    "ApiKeyRefused",
+    "HabilitationInput",
+    "InvitationSent",
+    "InvitationView",
+    "Profile",
+    "UserInput",
+    "api_key_authenticate",
+    "api_key_generate",
+    "api_key_list",
+    "api_key_revoke",
+    "client_address",
+    "etablissement_list",
+    "etablissement_update",
+    "invitation_accept_existing",
+    "invitation_accept_new",
+    "invitation_cancel",
+    "invitation_create",
+    "invitation_open",
+    "invitation_resend",
+    "invitations_pending",
+    "login_unlock",
+    "login_wait",
+    "notification_preferences_update",
+    "profile_get",
+    "user_get",
+    "user_list",
+    "user_update",
+]

@@ -1,0 +1,1 @@
+"""Le portail web des OF: the guide's screens, server-rendered, on the same selectors and services as the API."""
