@@ -4,25 +4,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from urllib.parse import quote
 
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from django.utils import timezone
 from ninja import UploadedFile
 from ninja.responses import NinjaJSONEncoder
 
-from api.errors import ServiceUnavailable
+from cases.renders import render_document  # noqa: F401 — used by the routers
 from cases.services import Upload
-from cases.services._common import MAX_UPLOAD_BYTES, safe_name
-from common.errors import InvalidInput, NotFound
+from cases.services._common import read_uploads
+from common.downloads import bytes_response, file_response, stream_response  # noqa: F401
 from common.paging import PageRequest
-from rules.verdicts import Problem
 
 CONTEXT_DESCRIPTION = (
     "L'établissement choisi (identifiant) ; à défaut l'en-tête X-ETABLISSEMENT, puis l'établissement principal. "
     "Hors des habilitations : 404."
 )
-MAX_FILES = 20
 JSON = "application/json; charset=utf-8"
 
 
@@ -62,17 +59,7 @@ def paging(numero: int, taille: int) -> PageRequest:
 
 def uploads(files: Iterable[UploadedFile] | None, *, field: str) -> list[Upload]:
     """Received files as :class:`Upload`; a file over the size limit is refused before being read."""
-    files = [f for f in (files or []) if f is not None]
-    if len(files) > MAX_FILES:
-        raise InvalidInput([Problem(field, f"{MAX_FILES} fichiers au plus par envoi.")])
-    problems = [
-        Problem(f"{field}[{i}]", f"Le fichier « {safe_name(f.name or '')} » dépasse la taille maximale de 20 Mo.")
-        for i, f in enumerate(files)
-        if (f.size or 0) > MAX_UPLOAD_BYTES
-    ]
-    if problems:
-        raise InvalidInput(problems)
-    return [Upload(name=f.name or "fichier", content=f.read()) for f in files]
+    return read_uploads(files, field=field)
 
 
 def upload(file: UploadedFile | None, *, field: str) -> Upload | None:
@@ -80,57 +67,6 @@ def upload(file: UploadedFile | None, *, field: str) -> Upload | None:
         return None
     result = uploads([file], field=field)
     return result[0]
-
-
-def _disposition(filename: str, inline: bool) -> str:
-    kind = "inline" if inline else "attachment"
-    ascii_name = filename.encode("ascii", "ignore").decode() or "fichier"
-    return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
-
-
-def file_response(field_file, filename: str, *, inline: bool = True) -> FileResponse:
-    if not field_file:
-        raise NotFound("Fichier introuvable.")
-    try:
-        handle = field_file.open("rb")
-    except FileNotFoundError:
-        raise NotFound("Fichier introuvable.") from None
-    response = FileResponse(handle, content_type=_content_type(filename))
-    response["Content-Disposition"] = _disposition(safe_name(filename), inline)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-def bytes_response(data: bytes, filename: str, *, inline: bool = True):
-    response = HttpResponse(data, content_type=_content_type(filename))
-    response["Content-Disposition"] = _disposition(filename, inline)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-def stream_response(chunks: Iterable[bytes], filename: str, content_type: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(chunks, content_type=content_type)
-    response["Content-Disposition"] = _disposition(filename, False)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-_TYPES = {
-    "pdf": "application/pdf",
-    "png": "image/png",
-    "jpg": "image/jpeg",
-    "jpeg": "image/jpeg",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "odt": "application/vnd.oasis.opendocument.text",
-    "csv": "text/csv; charset=utf-8",
-    "md": "text/markdown; charset=utf-8",
-}
-
-
-def _content_type(filename: str) -> str:
-    return _TYPES.get(filename.rsplit(".", 1)[-1].lower(), "application/octet-stream")
 
 
 def binary(description: str, *content_types: str) -> dict:
@@ -144,23 +80,3 @@ def binary(description: str, *content_types: str) -> dict:
             }
         }
     }
-
-
-def render_document(name: str, obj, fmt: str, what: str) -> bytes:
-    """Lazily call a renderer of :mod:`documents` (503 when it, or its PDF converter, is unavailable)."""
-    try:
-        import documents
-
-        render = getattr(documents, name)
-    except (ImportError, AttributeError):
-        raise ServiceUnavailable(
-            f"{what} ne peut pas encore être produit : le module de rendu n'est pas installé."
-        ) from None
-    try:
-        from documents.errors import DocumentError
-    except ImportError:  # pragma: no cover - documents always ships its errors
-        DocumentError = RuntimeError  # noqa: N806
-    try:
-        return render(obj, fmt, today=timezone.localdate())
-    except DocumentError as exc:
-        raise ServiceUnavailable(f"{what} ne peut pas être produit pour le moment : {exc}") from None

@@ -19,7 +19,7 @@ from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 
-from common.errors import DomainError
+from common.errors import DomainError, ServiceUnavailable  # noqa: F401 — re-exported
 
 logger = logging.getLogger("api")
 
@@ -62,14 +62,6 @@ class NonAuthentifie(DomainError):
     def __init__(self, message: str, *, code: str = "non_authentifie") -> None:
         super().__init__(message)
         self.code = code
-
-
-class ServiceUnavailable(Exception):
-    """A document renderer or converter is not available (503)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def body(description: str, items: Iterable[dict] | None = None, *, code: str = "erreur") -> dict:
@@ -214,9 +206,6 @@ def install(api) -> None:
     def not_found(request, exc: Http404):
         return _json(api, request, 404, body("Ressource introuvable.", code="introuvable"))
 
-    def unavailable(request, exc: ServiceUnavailable):
-        return _json(api, request, 503, body(exc.message, code="document_indisponible"))
-
     def unexpected(request, exc: Exception):
         logger.exception("Erreur inattendue sur %s %s", request.method, request.path, exc_info=exc)
         return _json(api, request, 500, body("Erreur interne du serveur.", code="erreur_interne"))
@@ -226,5 +215,4 @@ def install(api) -> None:
     api.add_exception_handler(Throttled, throttled)
     api.add_exception_handler(HttpError, http_error)
     api.add_exception_handler(Http404, not_found)
-    api.add_exception_handler(ServiceUnavailable, unavailable)
     api.add_exception_handler(Exception, unexpected)

@@ -614,6 +614,11 @@ def notification_get(*, actor: Actor, notification_id: int) -> Notification:
         raise NotFound("Notification introuvable.") from None
 
 
+def notifications_unread_count(*, actor: Actor, etablissement_id: int | None) -> int:
+    """The header's badge: the actor's unread notifications about the chosen établissement."""
+    return _notifications_in(actor, etablissement_id).filter(read_at__isnull=True).count()
+
+
 def notifications_scope(*, actor: Actor, etablissement_id: int | None) -> QuerySet[Notification]:
     """The notifications « tout marquer comme lu » / « tout supprimer » act on."""
     return _notifications_in(actor, etablissement_id)

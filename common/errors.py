@@ -47,3 +47,10 @@ class InvalidInput(DomainError):
 
     def __init__(self, problems: Iterable[Problem], message: str = "Les données saisies sont invalides.") -> None:
         super().__init__(message, problems=problems)
+
+
+class ServiceUnavailable(DomainError):
+    """A document renderer or its PDF converter is not available right now."""
+
+    code = "document_indisponible"
+    status = 503

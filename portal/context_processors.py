@@ -1,2 +1,21 @@
+"""What every portal page shows around its content: the header's établissement switcher, the
+unread-notifications badge, the user menu, the footer's contact."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from cases.selectors import notifications_unread_count
+
+
 def portal(request):
-    return {}
+    htmx = getattr(request, "htmx", None)
+    base = "portal/_fragment.html" if htmx and not htmx.boosted else "portal/base.html"
+    context = {"base_template": base, "portail_contact": settings.PORTAIL.get("CONTACT", {})}
+    viewer = getattr(request, "viewer", None)
+    if viewer is not None:
+        context["viewer"] = viewer
+        context["notifications_non_lues"] = notifications_unread_count(
+            actor=viewer.actor, etablissement_id=viewer.etablissement_id
+        )
+    return context

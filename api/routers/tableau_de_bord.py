@@ -7,7 +7,6 @@ from ninja import Header, Query, Router
 
 from api.auth import actor_of
 from api.common import CONTEXT_DESCRIPTION, binary, bytes_response, context, json_ok
-from api.contenus import GUIDE_TITLE, GUIDE_VERSION, NOUVEAUTES, guide_text
 from api.errors import errors
 from api.presenters import etablissement_court, link
 from api.schemas import GuideOut, TableauDeBordOut
@@ -18,6 +17,7 @@ from cases.selectors import (
     FACTURE_ETATS_EN_COURS,
     dashboard,
 )
+from documents.contenus import GUIDE_TITLE, GUIDE_VERSION, NOUVEAUTES, guide_text
 from rules.lifecycles import Dispositif
 
 router = Router(tags=["Tableau de bord"])

@@ -3,7 +3,6 @@ requesting courriers (the outbox) and storing uploaded files."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from functools import partial
 
@@ -11,12 +10,12 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.utils.text import get_valid_filename
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from accounts.actors import Actor
 from cases.models import Compteur, Courrier, Destinataire, Dossier, Facture, TransitionLog
 from cases.signals import courriers_requested
+from common.downloads import safe_name
 from common.errors import Conflict, InvalidInput, NotFound
 from rules.verdicts import Problem
 
@@ -181,6 +180,25 @@ class Upload:
     content: bytes
 
 
+MAX_FILES = 20
+
+
+def read_uploads(files, *, field: str) -> list[Upload]:
+    """Files received by an interface (anything with ``name``, ``size`` and ``read()``) as
+    :class:`Upload`; too many files, or one over the size limit, are refused before being read."""
+    files = [f for f in (files or []) if f is not None]
+    if len(files) > MAX_FILES:
+        raise InvalidInput([Problem(field, f"{MAX_FILES} fichiers au plus par envoi.")])
+    problems = [
+        Problem(f"{field}[{i}]", f"Le fichier « {safe_name(f.name or '')} » dépasse la taille maximale de 20 Mo.")
+        for i, f in enumerate(files)
+        if (f.size or 0) > MAX_UPLOAD_BYTES
+    ]
+    if problems:
+        raise InvalidInput(problems)
+    return [Upload(name=f.name or "fichier", content=f.read()) for f in files]
+
+
 def sniff_type(content: bytes) -> str | None:
     for magic, mime in _SIGNATURES.items():
         if content.startswith(magic):
@@ -225,12 +243,6 @@ def store_pieces(files: StoredFiles, uploads, *, actor: Actor, now, dossier=None
         piece.save()
         pieces.append(piece)
     return pieces
-
-
-def safe_name(name: str) -> str:
-    base = os.path.basename(name.replace("\\", "/")) or "fichier"
-    cleaned = get_valid_filename(base)[:120]
-    return cleaned or "fichier"
 
 
 class StoredFiles:

@@ -1,0 +1,194 @@
+"""Filters and tags of the portal's templates: French dates and amounts, état badges, sortable
+column headers, query strings and pagination."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from django import template
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.html import format_html
+
+from rules.lifecycles import EtatDossier, EtatFacture
+
+register = template.Library()
+
+MOIS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+
+def _as_date(value) -> date | None:
+    if isinstance(value, datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+@register.filter
+def date_fr(value) -> str:
+    """« 10 juillet 2026 » (« 1er » for the first of the month); empty when there is no date."""
+    day = _as_date(value)
+    if day is None:
+        return ""
+    jour = "1er" if day.day == 1 else str(day.day)
+    return f"{jour} {MOIS[day.month - 1]} {day.year}"
+
+
+@register.filter
+def datetime_fr(value) -> str:
+    """« 10 juillet 2026 à 11 h 27 » (Europe/Paris)."""
+    if not isinstance(value, datetime):
+        return date_fr(value)
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    return f"{date_fr(local)} à {local.hour} h {local.minute:02d}"
+
+
+@register.filter
+def iso(value) -> str:
+    day = _as_date(value)
+    return day.isoformat() if day else ""
+
+
+@register.filter
+def euros(value) -> str:
+    """« 6 795,83 € »; empty for None. Spaces are plain; the ``montant`` class keeps them on one line."""
+    if value is None or value == "":
+        return ""
+    try:
+        amount = Decimal(str(value)).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    sign = "-" if amount < 0 else ""
+    whole, _, cents = f"{abs(amount):.2f}".partition(".")
+    groups = []
+    while whole:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    return f"{sign}{' '.join(groups)},{cents} €"
+
+
+_ETAT_CLASSES = {
+    EtatDossier.BROUILLON: "neutre",
+    EtatDossier.TRANSMIS: "info",
+    EtatDossier.EN_COURS: "info",
+    EtatDossier.EN_ATTENTE_PIECES: "alerte",
+    EtatDossier.ACCORDE: "succes",
+    EtatDossier.AVENANT_EN_COURS: "info",
+    EtatDossier.REMPLACE: "neutre",
+    EtatDossier.REFUSE: "danger",
+    EtatDossier.ANNULE: "neutre",
+    EtatDossier.RUPTURE: "alerte",
+    EtatDossier.SOLDE: "neutre",
+    EtatFacture.DEPOSEE: "info",
+    EtatFacture.EN_COURS: "info",
+    EtatFacture.EN_ATTENTE_PIECES: "alerte",
+    EtatFacture.VALIDEE: "succes",
+    EtatFacture.PAYEE: "succes",
+    EtatFacture.REJETEE: "danger",
+}
+
+
+def _etat_label(code: str, kind: str) -> str:
+    enum = EtatFacture if kind == "facture" else EtatDossier
+    try:
+        return enum(code).label
+    except ValueError:
+        return code
+
+
+@register.simple_tag
+def etat(code: str, kind: str = "dossier") -> str:
+    """The état as a badge: a coloured dot *and* its label (never colour alone)."""
+    label = _etat_label(code, kind)
+    css = _ETAT_CLASSES.get(code, "neutre")
+    return format_html(
+        '<span class="etat etat-{}"><span class="pastille" aria-hidden="true"></span>{}</span>', css, label
+    )
+
+
+@register.filter
+def etat_libelle(code: str, kind: str = "dossier") -> str:
+    return _etat_label(code, kind)
+
+
+@register.simple_tag(takes_context=True)
+def qs(context, **changes) -> str:
+    """The current query string with ``changes`` applied (``None`` or "" removes a key), as ``?a=1&b=2``."""
+    request = context["request"]
+    params: QueryDict = request.GET.copy()
+    for key, value in changes.items():
+        if value is None or value == "":
+            params.pop(key, None)
+        else:
+            params[key] = value
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+@register.inclusion_tag("portal/_tri.html", takes_context=True)
+def tri(context, column: str, label: str, default: str = ""):
+    """A sortable column header: a link that sorts on ``column`` (then reverses), with ``aria-sort``."""
+    request = context["request"]
+    current = request.GET.get("tri") or default
+    key = current.lstrip("-")
+    descending = current.startswith("-")
+    active = key == column
+    target = f"-{column}" if active and not descending else column
+    params = request.GET.copy()
+    params["tri"] = target
+    params.pop("page", None)
+    return {
+        "label": label,
+        "href": "?" + params.urlencode(),
+        "aria_sort": ("descending" if descending else "ascending") if active else "none",
+        "active": active,
+        "descending": descending,
+    }
+
+
+PAGE_SIZES = (10, 25, 50, 100)
+
+
+@register.inclusion_tag("portal/_pagination.html", takes_context=True)
+def pagination(context, page, label: str = "éléments"):
+    """« Lignes par page » and « 1-10 sur 42 » with previous/next links, keeping filters and sort."""
+    request = context["request"]
+    first = 0 if page.total == 0 else (page.page - 1) * page.taille + 1
+    last = min(page.page * page.taille, page.total)
+
+    def link(number: int) -> str:
+        params = request.GET.copy()
+        params["page"] = str(number)
+        return "?" + params.urlencode()
+
+    kept = [(k, v) for k, values in request.GET.lists() for v in values if k not in {"page", "taille"}]
+    return {
+        "page": page,
+        "first": first,
+        "last": last,
+        "label": label,
+        "previous": link(page.page - 1) if page.page > 1 else None,
+        "next": link(page.page + 1) if page.page < page.pages else None,
+        "sizes": PAGE_SIZES,
+        "kept": kept,
+    }

@@ -1,0 +1,15 @@
+"""Placeholder: this screen is being built."""
+
+from django.http import HttpResponse
+from django.urls import path
+
+
+def _todo(request, *args, **kwargs):
+    return HttpResponse("En construction", status=501)
+
+
+urlpatterns = []
+urlpatterns = [
+    path("dossiers/<str:dispositif>/", _todo, name="dossiers"),
+    path("dossiers/<int:dossier_id>/", _todo, name="dossier"),
+]
