@@ -1,4 +1,4 @@
-"""Placeholder: this screen is being built."""
+"""Placeholder while this screen is being built: every URL name other screens link to already exists."""
 
 from django.http import HttpResponse
 from django.urls import path
@@ -8,5 +8,9 @@ def _todo(request, *args, **kwargs):
     return HttpResponse("En construction", status=501)
 
 
-urlpatterns = []
-urlpatterns = [path("factures/", _todo, name="factures")]
+urlpatterns = [
+    path("factures/", _todo, name="factures"),
+    path("factures/export.<str:format>", _todo, name="factures_export"),
+    path("factures/<int:facture_id>/", _todo, name="facture"),
+    path("factures/<int:facture_id>/pieces/", _todo, name="facture_pieces"),
+]

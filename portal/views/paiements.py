@@ -1,4 +1,4 @@
-"""Placeholder: this screen is being built."""
+"""Placeholder while this screen is being built: every URL name other screens link to already exists."""
 
 from django.http import HttpResponse
 from django.urls import path
@@ -8,5 +8,8 @@ def _todo(request, *args, **kwargs):
     return HttpResponse("En construction", status=501)
 
 
-urlpatterns = []
-urlpatterns = [path("paiements/", _todo, name="paiements")]
+urlpatterns = [
+    path("paiements/", _todo, name="paiements"),
+    path("paiements/export.<str:format>", _todo, name="paiements_export"),
+    path("paiements/<int:reglement_id>/", _todo, name="paiement"),
+]

@@ -1,4 +1,4 @@
-"""Placeholder: this screen is being built."""
+"""Placeholder while this screen is being built: every URL name other screens link to already exists."""
 
 from django.http import HttpResponse
 from django.urls import path
@@ -8,5 +8,9 @@ def _todo(request, *args, **kwargs):
     return HttpResponse("En construction", status=501)
 
 
-urlpatterns = []
-urlpatterns = [path("contrats/apprentissage/nouveau/", _todo, name="saisie_nouveau")]
+urlpatterns = [
+    path("contrats/apprentissage/nouveau/", _todo, name="saisie_nouveau"),
+    path("contrats/apprentissage/<int:dossier_id>/", _todo, name="saisie_modifier"),
+    path("contrats/apprentissage/<int:dossier_id>/supprimer/", _todo, name="saisie_supprimer"),
+    path("dossiers/<int:dossier_id>/avenant/", _todo, name="avenant"),
+]
