@@ -15,7 +15,14 @@ def portal(request):
     viewer = getattr(request, "viewer", None)
     if viewer is not None:
         context["viewer"] = viewer
-        context["notifications_non_lues"] = notifications_unread_count(
-            actor=viewer.actor, etablissement_id=viewer.etablissement_id
-        )
+
+        def unread() -> int:
+            # Counted when the header is rendered, unless the page already knows (the dashboard).
+            known = getattr(request, "notifications_non_lues", None)
+            if known is None:
+                known = notifications_unread_count(actor=viewer.actor, etablissement_id=viewer.etablissement_id)
+                request.notifications_non_lues = known
+            return known
+
+        context["notifications_non_lues"] = unread
     return context

@@ -8,7 +8,7 @@ from pathlib import Path
 
 GUIDE_PATH = Path(__file__).with_name("guide-utilisateur.md")
 GUIDE_TITLE = "Guide utilisateur — Portail OF"
-GUIDE_VERSION = "2.0"
+GUIDE_VERSION = "3.0"
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,13 @@ class Nouveaute:
 
 # Newest first. Kept in code: a new entry ships with the release it describes.
 NOUVEAUTES: tuple[Nouveaute, ...] = (
+    Nouveaute(
+        date(2026, 12, 1),
+        "Le portail web des organismes de formation",
+        "Tous les écrans du guide dans votre navigateur : tableau de bord, saisie du contrat d'apprentissage "
+        "avec contrôles au fil de la saisie et barème de rémunération calculé, synthèse et historique des dossiers, "
+        "factures, paiements, utilisateurs invités par e-mail et clé d'authentification.",
+    ),
     Nouveaute(
         date(2026, 11, 20),
         "API du portail et clé d'authentification",

@@ -55,6 +55,7 @@ def accueil(request: HttpRequest):
 def tableau_de_bord(request: HttpRequest):
     viewer = request.viewer
     board = dashboard(actor=viewer.actor, etablissement_id=viewer.etablissement_id)
+    request.notifications_non_lues = board.notifications_non_lues  # the header's badge, already counted
     etab = viewer.etablissement_id
 
     def dossiers(counts, etats) -> list[Tuile]:
