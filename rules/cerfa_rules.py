@@ -63,6 +63,7 @@ MAX_WEEKLY_HOURS, MINOR_WEEKLY_HOURS = 40, 35
 DEROGATION_UNDER_16, DEROGATION_OVER_29, DEROGATION_CUMUL, DEROGATION_LONGER = 11, 12, 50, 22
 REMUNERATION_PATH = "contrat.remunerationsAnnuelles"
 _ORDRE = re.compile(r"^[1-9]\.[12]$")
+MAX_DIGITS = 18  # longer strings of digits are not numbers of a CERFA (and int() refuses > 4 300 digits)
 
 
 # --- Value helpers --------------------------------------------------------------------------
@@ -75,8 +76,10 @@ def as_int(value) -> int | None:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
+    text = value.strip() if isinstance(value, str) else ""
+    digits = text[1:] if text.startswith("-") else text
+    if digits.isdecimal() and len(digits) <= MAX_DIGITS:
+        return int(text)
     return None
 
 

@@ -55,6 +55,11 @@ def get_path(payload: dict, path: str):
     return node
 
 
+# Years outside this range are not dates of a contract: refused as invalid, they also keep the
+# calendar arithmetic of the rules (± months and years) inside what ``datetime.date`` can hold.
+MIN_YEAR, MAX_YEAR = 1000, 8999
+
+
 def parse_date(value) -> date | None:
     """An ISO date or date-time (``2026-09-01`` / ``2026-09-01T00:00:00+00:00``), or None."""
     if isinstance(value, date):
@@ -62,9 +67,10 @@ def parse_date(value) -> date | None:
     if not isinstance(value, str) or not value:
         return None
     try:
-        return date.fromisoformat(value[:10])
+        day = date.fromisoformat(value[:10])
     except ValueError:
         return None
+    return day if MIN_YEAR <= day.year <= MAX_YEAR else None
 
 
 # --- The model ----------------------------------------------------------------------------

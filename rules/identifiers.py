@@ -68,7 +68,7 @@ def uai_is_valid(uai: str) -> bool:
 def check_siret(value: str | None, *, field: str, required: bool = True) -> list[Problem]:
     if not value:
         return [Problem(field, "Le SIRET est obligatoire.")] if required else []
-    if len(value) != 14 or not _DIGITS.match(value):
+    if not isinstance(value, str) or len(value) != 14 or not _DIGITS.match(value):
         return [Problem(field, "Le SIRET doit comporter exactement 14 chiffres.")]
     if not siret_is_valid(value):
         return [Problem(field, "Le SIRET est invalide (clé de contrôle erronée).")]

@@ -49,7 +49,7 @@ class CodeList:
             if isinstance(value, int):
                 return value if value in known else None
             text = str(value).strip()
-            if text.isdigit() and int(text) in known:
+            if text.isdecimal() and len(text) <= 18 and int(text) in known:
                 return int(text)
             return None
         text = str(value).strip()
