@@ -54,6 +54,7 @@ def setup_django() -> None:
 
 def prepare(factures_wanted: int) -> dict:
     """Top up OF GENERIQUE's data; a session cookie and an API key for the load."""
+    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
     from django.db import transaction
@@ -118,7 +119,7 @@ def prepare(factures_wanted: int) -> dict:
             )
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     with transaction.atomic():

@@ -43,6 +43,21 @@ def browser_context_args(browser_context_args):
     }
 
 
+@pytest.fixture(autouse=True)
+def _no_csp_violation(page):
+    """Every page of a journey runs under the real Content-Security-Policy: a blocked script, style or
+    image (an inline ``<script>``, a ``style=`` attribute, an ``on…=`` handler) fails the test."""
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: violations.append(message.text)
+        if message.type == "error" and "Content Security Policy" in message.text
+        else None,
+    )
+    yield
+    assert not violations, "Violation de la CSP :\n" + "\n".join(violations)
+
+
 _axe = Axe()
 
 

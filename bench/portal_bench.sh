@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Web portal benchmark on PostgreSQL, beside the API for the same screens (gunicorn on 127.0.0.1).
+# Shares its database with bench/api_bench.sh (seeded once with seed_demo --scale 200000).
+#   bench/portal_bench.sh
+#   bench/portal_bench.sh --port 9000 --requests 200
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/portail_bench_api}"
+export PORTAIL_MEDIA_ROOT="${PORTAIL_MEDIA_ROOT:-/tmp/portail-bench-api/media}"
+db="${DATABASE_URL##*/}"
+admin="${DATABASE_URL%/*}/postgres"
+psql "$admin" -Atqc "select 1 from pg_database where datname='$db'" | grep -q 1 || psql "$admin" -qc "create database $db"
+.venv/bin/python manage.py migrate -v0
+if [ "$(psql "$DATABASE_URL" -Atqc 'select count(*) from cases_dossier')" -lt 100000 ]; then
+  .venv/bin/python manage.py seed_demo --scale "${SCALE:-200000}"
+fi
+psql "$DATABASE_URL" -qc "vacuum analyze" >/dev/null
+exec timeout 900 .venv/bin/python bench/portal_bench.py "$@"
