@@ -187,5 +187,42 @@ PORTAIL = {
     "NOTIFICATIONS_PATH": "/notifications/",
 }
 
+# --- Courriers, flows and operations (issue 10) ---------------------------------------------
+# The OPCO that signs the letters and the avis de paiement. The defaults are demonstration values
+# (« .example » e-mail, fictitious SIRET and telephone): set the real ones in the environment.
+# PORTAIL_OPCO_ADDRESS: lines separated by « | » or new lines.
+PORTAIL_OPCO_NAME = os.environ.get("PORTAIL_OPCO_NAME", "OPCO Mobilités")
+PORTAIL_OPCO_ADDRESS = os.environ.get(
+    "PORTAIL_OPCO_ADDRESS", "Service Gestion des dossiers|12 rue de la Démonstration|92310 SÈVRES"
+)
+PORTAIL_OPCO_PHONE = os.environ.get("PORTAIL_OPCO_PHONE", "01 00 00 00 00")
+PORTAIL_OPCO_EMAIL = os.environ.get("PORTAIL_OPCO_EMAIL", "gestion@opco-mobilites.example")
+PORTAIL_OPCO_SIRET = os.environ.get("PORTAIL_OPCO_SIRET", "77777777700015")
+PORTAIL_OPCO_LEGAL_FOOTER = os.environ.get(
+    "PORTAIL_OPCO_LEGAL_FOOTER",
+    "Opérateur de compétences agréé par l'État (article L. 6332-1 du code du travail) — données de démonstration",
+)
+PORTAIL_OPCO_SIGNATORY = os.environ.get("PORTAIL_OPCO_SIGNATORY", "Le service Gestion des dossiers")
+PORTAIL_OPCO_CITY = os.environ.get("PORTAIL_OPCO_CITY", "Sèvres")
+# Operators alerted by e-mail when a flow run fails or the courrier outbox stops draining.
+PORTAIL_OPS_EMAILS = env_list("PORTAIL_OPS_EMAILS", "exploitation@portail-of.example")
+# The PDF converter (documents/converters.py): « auto », « unoserver », « soffice » or « docx2pdf »; fixed
+# ports make the processes of a machine share one LibreOffice listener (manage.py serve_converter).
+PORTAIL_PDF_CONVERTER = os.environ.get("PORTAIL_PDF_CONVERTER", "auto")
+PORTAIL_UNOSERVER_PORT = int(os.environ["PORTAIL_UNOSERVER_PORT"]) if os.environ.get("PORTAIL_UNOSERVER_PORT") else None
+PORTAIL_UNOSERVER_UNO_PORT = (
+    int(os.environ["PORTAIL_UNOSERVER_UNO_PORT"]) if os.environ.get("PORTAIL_UNOSERVER_UNO_PORT") else None
+)
+PORTAIL_UNO_PYTHON = os.environ.get("PORTAIL_UNO_PYTHON") or None
+PORTAIL_SOFFICE = os.environ.get("PORTAIL_SOFFICE") or None
+PORTAIL_FLOWS = {
+    # The courrier flow drains the outbox every N seconds.
+    "COURRIERS_INTERVAL_SECONDS": int(os.environ.get("PORTAIL_COURRIERS_INTERVAL", "30")),
+    # Waits before the 2nd and 3rd attempts of a batch of courriers (then the courrier is « en échec »).
+    "COURRIER_RETRY_DELAYS": [int(x) for x in env_list("PORTAIL_COURRIER_RETRY_DELAYS", "10,30")],
+    # Alert when the oldest requested courrier has waited longer than this.
+    "BACKLOG_ALERT_MINUTES": int(os.environ.get("PORTAIL_BACKLOG_ALERT_MINUTES", "10")),
+}
+
 # Every login (portal, API, back office) goes through the shared limiter of accounts.services.login.
 AUTHENTICATION_BACKENDS = ["accounts.backends.LimitedModelBackend"]

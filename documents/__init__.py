@@ -7,7 +7,7 @@ Public entry points (imported lazily, so that ``python -m documents.build_templa
 - :func:`render_avis_paiement` (reglement, fmt) — « Imprimer » on a règlement;
 - :func:`convert_to_pdf`, :func:`write_atomic`, :func:`render_to_file`, :func:`document_filename`;
 - :func:`warm_up` / :func:`shutdown` of the PDF converter (a supervised LibreOffice listener);
-- :class:`DocumentError`, :class:`ConversionError`.
+- :class:`DocumentError`, :class:`TemplateError`, :class:`ConversionError`, :class:`ConverterUnavailable`.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ _EXPORTS = {
     "DocumentError": "documents.errors",
     "ConversionError": "documents.errors",
     "ConverterUnavailable": "documents.errors",
+    "TemplateError": "documents.errors",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -312,10 +312,13 @@ def _page(doc, *, margins_mm: tuple[float, float, float, float], header_mm: floa
     section.footer_distance = Mm(footer_mm)
 
 
-def _footer(doc, left_text: str) -> None:
+def _footer(doc, left_text: str, *, legal: bool = False) -> None:
     footer = doc.sections[0].footer
     p = footer.paragraphs[0]
     p.style = doc.styles[S.FOOTER]
+    if legal:  # the OPCO's legal mentions on their own line (removed when empty)
+        p.add_run("{{opco_mentions}}")
+        p = footer.add_paragraph(style=doc.styles[S.FOOTER])
     p.add_run(left_text + "\tPage ")
     _field(p, "PAGE")
     p.add_run(" / ")
@@ -329,8 +332,9 @@ def _letterhead(doc) -> None:
     first.add_run("{{opco_nom}}")
     tagline = header.add_paragraph("Opérateur de compétences", style=doc.styles[S.HEADER_TEXT])
     tagline.paragraph_format.space_after = Pt(0)
-    address = header.add_paragraph("{{opco_adresse}}", style=doc.styles[S.HEADER_TEXT])
-    _paragraph_border(address, "bottom", color="1F3864", size=8)
+    header.add_paragraph("{{opco_adresse}}", style=doc.styles[S.HEADER_TEXT]).paragraph_format.space_after = Pt(0)
+    contact = header.add_paragraph("{{opco_contact}}", style=doc.styles[S.HEADER_TEXT])
+    _paragraph_border(contact, "bottom", color="1F3864", size=8)
 
 
 def _body_marker(doc) -> None:
@@ -400,7 +404,7 @@ def build_courrier() -> object:
     _page(doc, margins_mm=(20, 20, 20, 20), header_mm=10, footer_mm=10)
     _letterhead(doc)
     _body_marker(doc)
-    _footer(doc, "{{opco_nom}} — {{document_titre}}")
+    _footer(doc, "{{document_titre}}", legal=True)
     return doc
 
 
@@ -409,7 +413,7 @@ def build_avis_paiement() -> object:
     _page(doc, margins_mm=(20, 20, 20, 20), header_mm=10, footer_mm=10)
     _letterhead(doc)
     _body_marker(doc)
-    _footer(doc, "Document édité le {{date_edition}} — {{opco_nom}} — {{document_titre}}")
+    _footer(doc, "Document édité le {{date_edition}} — {{document_titre}}", legal=True)
     return doc
 
 

@@ -36,10 +36,32 @@ class Sender:
     nom: str
     adresse: tuple[str, ...] = ()
     signataire: str = "Le service Gestion des dossiers"
+    telephone: str = ""
+    email: str = ""
+    siret: str = ""
+    mentions: str = ""  # the legal footer
+    lieu: str = ""  # place of issue: « Sèvres, le 10 juillet 2026 »
 
     @property
     def adresse_ligne(self) -> str:
         return " — ".join(self.adresse)
+
+    @property
+    def contact_ligne(self) -> str:
+        """``Tél. 01 00 00 00 00 — gestion@opco.example``."""
+        parts = [f"Tél. {self.telephone}" if self.telephone else "", self.email]
+        return " — ".join(p for p in parts if p)
+
+    @property
+    def contact_phrase(self) -> str:
+        """``au 01 00 00 00 00 ou à gestion@opco.example`` (how to reach the OPCO, in a sentence)."""
+        parts = [f"au {self.telephone}" if self.telephone else "", f"à {self.email}" if self.email else ""]
+        return " ou ".join(p for p in parts if p)
+
+    @property
+    def pied_de_page(self) -> str:
+        """``OPCO Mobilités — SIRET 777 777 777 00015 — <mentions légales>``."""
+        return " — ".join(p for p in (self.nom, f"SIRET {self.siret}" if self.siret else "", self.mentions) if p)
 
 
 @dataclass(frozen=True, slots=True)

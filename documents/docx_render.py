@@ -26,7 +26,7 @@ from documents.contexts import (
     Field,
     Table,
 )
-from documents.errors import DocumentError
+from documents.errors import TemplateError
 from documents.templates import PLACEHOLDER, load_template
 
 DEFAULT_MARGIN_MM = 20
@@ -39,7 +39,7 @@ def _substitute(text: str, values: Mapping[str, str], template: str) -> str:
     def replace(match) -> str:
         key = match.group(1)
         if key not in values:
-            raise DocumentError(
+            raise TemplateError(
                 f"Le modèle de document « {template} » contient un champ inconnu « {{{{{key}}}}} ». "
                 "Champs possibles : " + ", ".join(f"{{{{{k}}}}}" for k in sorted(values)) + "."
             )
@@ -141,7 +141,7 @@ class DocxWriter:
         try:
             return self.style_ids[name]
         except KeyError:
-            raise DocumentError(
+            raise TemplateError(
                 f"Le modèle de document « {self.template} » ne contient pas le style « {name} »."
             ) from None
 
@@ -298,8 +298,7 @@ def _cerfa_block(writer: DocxWriter, block: CerfaBlock, *, level: int = 0) -> No
 def cerfa_docx(ctx: CerfaContext) -> bytes:
     doc = load_template(S.CERFA_TEMPLATE, required_styles=CERFA_STYLES)
     values = {
-        "opco_nom": ctx.opco.nom,
-        "opco_adresse": ctx.opco.adresse_ligne,
+        **_opco_values(ctx.opco),
         "document_titre": ctx.document_titre,
         "date_edition": ctx.date_edition,
         "cerfa_numero": ctx.cerfa_numero,
@@ -351,11 +350,20 @@ def _table_widths(writer: DocxWriter, table: Table) -> list[float]:
     return [writer.width_mm / n] * n
 
 
+def _opco_values(opco) -> dict[str, str]:
+    """The letterhead and footer fields of the OPCO (``PORTAIL_OPCO_*`` settings)."""
+    return {
+        "opco_nom": opco.nom,
+        "opco_adresse": opco.adresse_ligne,
+        "opco_contact": opco.contact_ligne,
+        "opco_mentions": opco.pied_de_page,
+    }
+
+
 def courrier_docx(ctx: CourrierContext) -> bytes:
     doc = load_template(S.COURRIER_TEMPLATE, required_styles=COURRIER_STYLES)
     values = {
-        "opco_nom": ctx.opco.nom,
-        "opco_adresse": ctx.opco.adresse_ligne,
+        **_opco_values(ctx.opco),
         "document_titre": ctx.document_titre,
         "date_edition": ctx.date_emission,
         "date_emission": ctx.date_emission,
@@ -409,8 +417,7 @@ AVIS_STYLES = (
 def avis_paiement_docx(ctx: AvisPaiementContext) -> bytes:
     doc = load_template(S.AVIS_PAIEMENT_TEMPLATE, required_styles=AVIS_STYLES)
     values = {
-        "opco_nom": ctx.opco.nom,
-        "opco_adresse": ctx.opco.adresse_ligne,
+        **_opco_values(ctx.opco),
         "document_titre": ctx.document_titre,
         "date_edition": ctx.date_edition,
         "reference": f"Règlement N° {ctx.numero}",

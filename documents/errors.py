@@ -7,6 +7,11 @@ class DocumentError(Exception):
     """A document cannot be produced (missing or corrupt template, unknown format…)."""
 
 
+class TemplateError(DocumentError):
+    """A template is missing, unreadable, corrupt or incomplete: no document of its kind can be produced
+    until it is repaired (unlike a :class:`DocumentError` about one document's data)."""
+
+
 class ConversionError(DocumentError):
     """The DOCX → PDF conversion failed."""
 

@@ -1,4 +1,4 @@
-"""French formats of the documents: dates ``jj/mm/aaaa``, amounts ``6 795,83 €``, yes/no.
+"""French formats of the documents: dates ``jj/mm/aaaa`` or ``10 juillet 2026``, amounts ``6 795,83 €``, yes/no.
 
 Typography follows the French CLDR conventions, the same in the DOCX and the PDF: the thousands
 separator is a narrow no-break space (U+202F) and the space before ``€`` and ``%`` a no-break space
@@ -23,6 +23,32 @@ def format_date(value: date | datetime | None) -> str:
     if isinstance(value, datetime):
         value = value.date()
     return f"{value.day:02d}/{value.month:02d}/{value.year:04d}"
+
+
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+
+def format_date_long(value: date | datetime | None) -> str:
+    """``10 juillet 2026``, ``1er juillet 2026`` (the date of a letter); ``""`` for ``None``."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.date()
+    day = "1er" if value.day == 1 else str(value.day)
+    return f"{day} {MONTHS[value.month - 1]} {value.year}"
 
 
 def _decimal(value) -> Decimal | None:

@@ -1,40 +1,29 @@
-"""Domain objects → document contexts (plain frozen data, every value formatted in French).
+"""Domain objects → document contexts (plain frozen data, every value formatted in French):
+the OPCO that signs, the addressees, the CERFA FA13. The letters are in :mod:`documents.letters`.
 
-Reads models, never writes them, never decides: what a letter says follows from its type and
-the ``contexte`` the service recorded when it requested it. Functions taking a payload
+Reads models, never writes them, never decides. Functions taking a payload
 (:func:`cerfa_context_from_payload`) need neither the database nor files.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 
 from cases.models import (
-    Courrier,
-    Destinataire,
     Dossier,
-    Facture,
-    LigneFinancement,
-    ModeReglement,
-    NatureFinancement,
-    Reglement,
-    TypeCourrier,
 )
 from documents import cerfa_codes as codes
 from documents.contexts import (
     Addressee,
-    AvisPaiementContext,
     CerfaBlock,
     CerfaColumn,
     CerfaContext,
-    CourrierContext,
     Field,
     Sender,
     Table,
@@ -51,20 +40,38 @@ from documents.formats import (
 )
 from rules.cerfa import get_path, parse_date
 from rules.lifecycles import Dispositif, EtatDossier
-from rules.motifs import MOTIFS_RUPTURE
 
 DEFAULT_OPCO_NAME = "OPCO Mobilités"
 CERFA_NUMBER = "10103"
 
 
+def _setting_text(name: str, default: str = "") -> str:
+    value = getattr(settings, name, None)
+    return str(value).strip() if value not in (None, "") else default
+
+
+def _address_lines(value) -> tuple[str, ...]:
+    """``PORTAIL_OPCO_ADDRESS`` as a list, or a text with « | » or new lines between the lines."""
+    if not value:
+        return ()
+    if isinstance(value, str):
+        value = value.replace("|", "\n").splitlines()
+    return tuple(line.strip() for line in value if line and line.strip())
+
+
 def sender_from_settings() -> Sender:
-    """The OPCO that signs: ``PORTAIL_OPCO_NAME``, ``PORTAIL_OPCO_ADDRESS``, ``PORTAIL_OPCO_SIGNATORY``."""
-    nom = getattr(settings, "PORTAIL_OPCO_NAME", DEFAULT_OPCO_NAME) or DEFAULT_OPCO_NAME
-    adresse = getattr(settings, "PORTAIL_OPCO_ADDRESS", ()) or ()
-    if isinstance(adresse, str):
-        adresse = tuple(line.strip() for line in adresse.splitlines() if line.strip())
-    signataire = getattr(settings, "PORTAIL_OPCO_SIGNATORY", "") or "Le service Gestion des dossiers"
-    return Sender(nom=nom, adresse=tuple(adresse), signataire=signataire)
+    """The OPCO that signs: ``PORTAIL_OPCO_NAME``, ``_ADDRESS``, ``_PHONE``, ``_EMAIL``, ``_SIRET``,
+    ``_LEGAL_FOOTER``, ``_SIGNATORY`` and ``_CITY`` (the place of issue), all from the environment."""
+    return Sender(
+        nom=_setting_text("PORTAIL_OPCO_NAME", DEFAULT_OPCO_NAME),
+        adresse=_address_lines(getattr(settings, "PORTAIL_OPCO_ADDRESS", ())),
+        signataire=_setting_text("PORTAIL_OPCO_SIGNATORY", "Le service Gestion des dossiers"),
+        telephone=_setting_text("PORTAIL_OPCO_PHONE"),
+        email=_setting_text("PORTAIL_OPCO_EMAIL"),
+        siret=_setting_text("PORTAIL_OPCO_SIRET"),
+        mentions=_setting_text("PORTAIL_OPCO_LEGAL_FOOTER"),
+        lieu=_setting_text("PORTAIL_OPCO_CITY"),
+    )
 
 
 def local_date(value: date | datetime | None) -> date | None:
@@ -585,445 +592,4 @@ def cerfa_context(dossier: Dossier, *, today: date | None = None, opco: Sender |
         recu_le=local_date(dossier.transmitted_at),
         employeur=etablissement_info(_related(dossier, "entreprise")),
         cfa=etablissement_info(_related(dossier, "of_etablissement")),
-    )
-
-
-# --- Courriers -------------------------------------------------------------------------------
-
-SALUTATION = "Madame, Monsieur,"
-FORMULE = "Nous vous prions d'agréer, Madame, Monsieur, l'expression de nos salutations distinguées."
-PORTAIL_RAPPEL = "Vous pouvez suivre votre dossier et consulter l'ensemble de vos courriers sur le portail."
-
-
-def salarie_nom(dossier: Dossier) -> str:
-    return join_nonempty([dossier.salarie_prenom, (dossier.salarie_nom or "").upper()])
-
-
-def dossier_references(dossier: Dossier) -> list[Field]:
-    refs = [
-        Field("N° du dossier", dossier.reference if dossier.numero else ""),
-        Field("N° de dépôt", dossier.numero_depot),
-        Field("Dispositif", Dispositif(dossier.dispositif).label),
-        Field("Salarié(e)", salarie_nom(dossier)),
-        Field("Formation", dossier.formation_intitule),
-    ]
-    for label, etab in (
-        ("Entreprise", _related(dossier, "entreprise")),
-        ("Organisme de formation", _related(dossier, "of_etablissement")),
-    ):
-        if etab is not None:
-            refs.append(Field(label, f"{etab.raison_sociale} (SIRET {etab.siret})"))
-    return [r for r in refs if r.value]
-
-
-def facture_references(facture: Facture) -> list[Field]:
-    refs = [
-        Field("Facture n°", str(facture.numero)),
-        Field("Référence de la facture", facture.reference),
-        Field("Date de la facture", format_date(facture.date_facture)),
-        Field("Montant HT", format_montant(facture.montant_ht)),
-        Field("Montant TTC", format_montant(facture.montant_ttc)),
-    ]
-    return refs + dossier_references(facture.dossier)
-
-
-def financement_table(lines: Iterable[LigneFinancement]) -> Table | None:
-    lines = sorted(
-        lines,
-        key=lambda line: (
-            list(NatureFinancement.values).index(line.nature) if line.nature in NatureFinancement.values else 99
-        ),
-    )
-    if not lines:
-        return None
-    rows = []
-    total_demande, total_pec = Decimal("0"), Decimal("0")
-    for line in lines:
-        label = NatureFinancement(line.nature).label if line.nature in NatureFinancement.values else line.nature
-        pec = line.montant_pris_en_charge
-        rows.append((label, format_montant(line.montant_demande), format_montant(pec) if pec is not None else "—"))
-        total_demande += line.montant_demande or Decimal("0")
-        total_pec += pec or Decimal("0")
-    return Table(
-        headers=("Nature (montants HT)", "Demandé", "Pris en charge"),
-        rows=tuple(rows),
-        total=("Total", format_montant(total_demande), format_montant(total_pec)),
-        numeric=(1, 2),
-    )
-
-
-def pieces_table(contexte: Mapping) -> Table | None:
-    pieces = contexte.get("pieces") or []
-    rows = []
-    for piece in pieces:
-        if isinstance(piece, Mapping):
-            rows.append((str(piece.get("code") or ""), str(piece.get("libelle") or piece.get("code") or "")))
-        elif piece:
-            rows.append((str(piece), str(piece)))
-    if not rows:
-        return None
-    return Table(headers=("Code", "Pièce attendue"), rows=tuple(rows))
-
-
-def reglement_factures_table(reglement: Reglement) -> Table:
-    rows = []
-    for ligne in reglement.lignes.select_related("facture", "dossier").order_by("facture__numero"):
-        facture = ligne.facture
-        rows.append(
-            (
-                str(facture.numero),
-                facture.reference,
-                format_date(facture.date_facture),
-                ligne.dossier.reference if ligne.dossier.numero else "",
-                salarie_nom(ligne.dossier),
-                format_montant(ligne.montant_ttc),
-            )
-        )
-    return Table(
-        headers=("Facture n°", "Référence", "Date de la facture", "N° du dossier", "Salarié(e)", "Montant TTC"),
-        rows=tuple(rows),
-        total=("Total", "", "", "", "", format_montant(reglement.montant_total_ttc)),
-        numeric=(5,),
-    )
-
-
-def _mode_label(mode: str) -> str:
-    return ModeReglement(mode).label if mode in ModeReglement.values else mode
-
-
-def _contexte_text(contexte: Mapping, key: str) -> str:
-    value = contexte.get(key)
-    return str(value).strip() if value not in (None, "") else ""
-
-
-def _dossier_of(courrier: Courrier) -> Dossier | None:
-    if courrier.dossier_id:
-        return courrier.dossier
-    if courrier.facture_id:
-        return courrier.facture.dossier
-    return None
-
-
-def _dispositif_phrase(dossier: Dossier) -> str:
-    label = Dispositif(dossier.dispositif).label
-    return label[0].lower() + label[1:]
-
-
-@dataclass
-class _Letter:
-    objet: str
-    paragraphes: list[str]
-    tableau: Table | None = None
-    tableau_titre: str = ""
-    apres: list[str] | None = None
-
-
-def _letter_accuse(courrier: Courrier, dossier: Dossier, ctx: Mapping) -> _Letter:
-    recu = format_date(local_date(dossier.transmitted_at) or local_date(dossier.created_at))
-    if dossier.version > 1:
-        objet = f"Accusé de réception de l'avenant n° {dossier.version - 1} au dossier {dossier.numero}"
-        first = (
-            f"Nous accusons réception, le {recu}, de l'avenant au dossier de {_dispositif_phrase(dossier)} "
-            f"n° {dossier.numero}. Il est enregistré sous la référence {dossier.reference}."
-        )
-    else:
-        objet = "Accusé de réception de votre dossier"
-        first = (
-            f"Nous accusons réception, le {recu}, de votre dossier de {_dispositif_phrase(dossier)}. "
-            f"Il est enregistré sous le n° {dossier.reference} : merci de rappeler ce numéro dans toute correspondance."
-        )
-    return _Letter(
-        objet,
-        [
-            first,
-            "Nos services vont l'instruire. La décision de prise en charge intervient dans un délai de 20 jours "
-            "à compter de la réception du dossier complet ; si une pièce manque, nous vous la demanderons "
-            "par courrier.",
-            PORTAIL_RAPPEL,
-        ],
-    )
-
-
-def _letter_demande_pieces(courrier: Courrier, dossier: Dossier, ctx: Mapping) -> _Letter:
-    apres = []
-    commentaire = _contexte_text(ctx, "commentaire")
-    if commentaire:
-        apres.append(f"Précisions du gestionnaire : {commentaire}")
-    apres += [
-        "Merci de déposer ces pièces sur le portail, depuis le dossier (bouton « Ajouter une pièce jointe »). "
-        "L'instruction reprendra à leur réception ; le délai de décision court à compter de la réception du dossier "
-        "complet.",
-    ]
-    return _Letter(
-        "Demande de pièces complémentaires",
-        [
-            f"Après examen du dossier n° {dossier.reference}, nous ne pouvons pas poursuivre son instruction "
-            "en l'état. "
-            "Il nous manque les pièces suivantes :"
-        ],
-        pieces_table(ctx),
-        "Pièces attendues",
-        apres,
-    )
-
-
-def _letter_relance(courrier: Courrier, dossier: Dossier | None, ctx: Mapping) -> _Letter:
-    date_demande = format_date(parse_date(ctx.get("date_demande")))
-    rang = _contexte_text(ctx, "rang") or _contexte_text(ctx, "numero_relance")
-    if courrier.facture_id and not courrier.dossier_id:
-        sujet = f"la facture n° {courrier.facture.numero} (référence {courrier.facture.reference})"
-    else:
-        sujet = f"le dossier n° {dossier.reference}"
-    first = (
-        f"Par courrier du {date_demande}, nous vous avons demandé des pièces pour {sujet}."
-        if date_demande
-        else f"Nous vous avons demandé des pièces pour {sujet}."
-    )
-    table = pieces_table(ctx)
-    first += " Sauf erreur de notre part, elles ne nous sont pas encore parvenues" + (
-        " ; il s'agit des pièces suivantes :" if table else "."
-    )
-    apres = []
-    commentaire = _contexte_text(ctx, "commentaire")
-    if commentaire:
-        apres.append(f"Précisions du gestionnaire : {commentaire}")
-    apres.append(
-        "Merci de les déposer sur le portail dans les meilleurs délais : sans ces pièces, l'instruction ne peut "
-        "pas aboutir. Si vous les avez déjà envoyées, ne tenez pas compte de ce courrier."
-    )
-    objet = "Relance : pièces attendues" + (f" (relance n° {rang})" if rang else "")
-    return _Letter(objet, [first], table, "Pièces attendues", apres)
-
-
-def _letter_accord(courrier: Courrier, dossier: Dossier, ctx: Mapping) -> _Letter:
-    table = financement_table(dossier.financements.all())
-    if dossier.subroge:
-        paiement = (
-            "Le financement est versé directement à l'organisme de formation (subrogation de paiement), "
-            "sur présentation de ses factures déposées sur le portail, dans la limite des montants pris en charge."
-        )
-    else:
-        paiement = (
-            "Le financement est versé à l'entreprise sur présentation de ses justificatifs, dans la limite des "
-            "montants pris en charge."
-        )
-    apres = [paiement]
-    commentaire = _contexte_text(ctx, "commentaire")
-    if commentaire:
-        apres.append(f"Précisions du gestionnaire : {commentaire}")
-    return _Letter(
-        "Accord de prise en charge",
-        [
-            f"Nous avons le plaisir de vous informer que la prise en charge du dossier n° {dossier.reference} "
-            "est accordée, dans les conditions suivantes (montants hors taxes) :"
-        ],
-        table,
-        "Accord de financement",
-        apres,
-    )
-
-
-def _letter_refus(courrier: Courrier, dossier: Dossier, ctx: Mapping) -> _Letter:
-    motif = _contexte_text(ctx, "motif_libelle") or _contexte_text(ctx, "motif")
-    explication = _contexte_text(ctx, "explication")
-    paragraphes = [
-        f"Nous sommes au regret de vous informer que la demande de prise en charge du dossier n° {dossier.reference} "
-        "ne peut pas être accordée.",
-        f"Motif du refus : {motif}." if motif else "",
-        explication,
-        "Pour toute question sur cette décision, vous pouvez contacter votre gestionnaire depuis le portail.",
-    ]
-    return _Letter("Refus de prise en charge", [p for p in paragraphes if p])
-
-
-def _letter_annulation(courrier: Courrier, dossier: Dossier, ctx: Mapping) -> _Letter:
-    motif = _contexte_text(ctx, "motif_libelle") or _contexte_text(ctx, "motif")
-    paragraphes = [
-        f"Nous vous informons que le dossier n° {dossier.reference} est annulé.",
-        f"Motif de l'annulation : {motif}" if motif else "",
-        "Aucune facture ne pourra plus être déposée sur ce dossier.",
-        PORTAIL_RAPPEL,
-    ]
-    return _Letter("Annulation du dossier", [p for p in paragraphes if p])
-
-
-def _letter_avenant(courrier: Courrier, dossier: Dossier, ctx: Mapping) -> _Letter:
-    date_effet = format_date(
-        parse_date(ctx.get("date_effet") or get_path(dossier.donnees or {}, "contrat.dateEffetAvenant"))
-    )
-    previous = dossier.version_precedente
-    first = (
-        f"Nous vous informons que l'avenant au dossier n° {dossier.numero} est accordé : la version {dossier.reference}"
-    )
-    first += f" remplace la version {previous.reference}" if previous is not None and previous.numero else ""
-    first += f", à compter du {date_effet}." if date_effet else "."
-    paragraphes = [first]
-    motif = _contexte_text(ctx, "motif")
-    if motif:
-        paragraphes.append(f"Objet de l'avenant : {motif}")
-    table = financement_table(dossier.financements.all())
-    if table is not None:
-        paragraphes.append("L'accord de financement s'établit désormais comme suit (montants hors taxes) :")
-    return _Letter(
-        f"Avenant au dossier n° {dossier.numero}", paragraphes, table, "Accord de financement", [PORTAIL_RAPPEL]
-    )
-
-
-def _letter_rupture(courrier: Courrier, dossier: Dossier, ctx: Mapping) -> _Letter:
-    date_rupture = format_date(parse_date(ctx.get("date_rupture")) or dossier.date_rupture)
-    code = _contexte_text(ctx, "motif") or dossier.motif_rupture
-    motif = _contexte_text(ctx, "motif_libelle") or MOTIFS_RUPTURE.get(code, code)
-    paragraphes = [
-        f"Nous prenons acte de la rupture du contrat du dossier n° {dossier.reference}"
-        + (f", à la date du {date_rupture}." if date_rupture else "."),
-        f"Motif de la rupture : {motif}." if motif else "",
-        "La prise en charge prend fin à cette date. Les frais de formation engagés jusqu'à la rupture peuvent être "
-        "facturés sur le portail, dans la limite de l'accord de financement.",
-    ]
-    return _Letter("Prise en compte de la rupture du contrat", [p for p in paragraphes if p])
-
-
-def _letter_facture_pieces(courrier: Courrier, dossier: Dossier, ctx: Mapping) -> _Letter:
-    facture = courrier.facture
-    apres = []
-    commentaire = _contexte_text(ctx, "commentaire")
-    if commentaire:
-        apres.append(f"Précisions du gestionnaire : {commentaire}")
-    apres.append(
-        "Merci de déposer ces pièces sur le portail, depuis la facture (bouton « Déposer une pièce complémentaire "
-        "à la facture »). Le traitement de la facture reprendra à leur réception."
-    )
-    return _Letter(
-        f"Demande de pièces sur la facture n° {facture.numero}",
-        [
-            f"Nous ne pouvons pas traiter en l'état votre facture n° {facture.numero} (référence {facture.reference}, "
-            f"du {format_date(facture.date_facture)}, d'un montant de {format_montant(facture.montant_ttc)} TTC). "
-            "Il nous manque les pièces suivantes :"
-        ],
-        pieces_table(ctx),
-        "Pièces attendues",
-        apres,
-    )
-
-
-def _letter_facture_rejet(courrier: Courrier, dossier: Dossier, ctx: Mapping) -> _Letter:
-    facture = courrier.facture
-    motif = _contexte_text(ctx, "motif_libelle") or _contexte_text(ctx, "motif")
-    explication = _contexte_text(ctx, "explication")
-    if not motif and facture.motif_rejet:
-        motif = facture.motif_rejet
-    paragraphes = [
-        f"Nous vous informons que votre facture n° {facture.numero} (référence {facture.reference}, du "
-        f"{format_date(facture.date_facture)}, d'un montant de {format_montant(facture.montant_ttc)} TTC) est rejetée.",
-        f"Motif du rejet : {motif}." if motif else "",
-        explication,
-        "Vous pouvez déposer une facture rectifiée sur le portail.",
-    ]
-    return _Letter(f"Rejet de la facture n° {facture.numero}", [p for p in paragraphes if p])
-
-
-def _letter_avis_paiement(courrier: Courrier, reglement: Reglement) -> _Letter:
-    return _Letter(
-        f"Avis de paiement — règlement n° {reglement.numero}",
-        [
-            f"Nous vous informons du paiement, le {format_date(reglement.date_paiement)}, de la somme de "
-            f"{format_montant(reglement.montant_total_ttc)} TTC ({_mode_label(reglement.mode).lower()}, référence "
-            f"{reglement.reference_virement}). Ce règlement solde les factures suivantes :"
-        ],
-        reglement_factures_table(reglement),
-        "Factures réglées",
-        [PORTAIL_RAPPEL],
-    )
-
-
-_DOSSIER_LETTERS = {
-    TypeCourrier.ACCUSE_RECEPTION: _letter_accuse,
-    TypeCourrier.DEMANDE_PIECES: _letter_demande_pieces,
-    TypeCourrier.RELANCE: _letter_relance,
-    TypeCourrier.ACCORD: _letter_accord,
-    TypeCourrier.REFUS: _letter_refus,
-    TypeCourrier.ANNULATION: _letter_annulation,
-    TypeCourrier.AVENANT: _letter_avenant,
-    TypeCourrier.RUPTURE: _letter_rupture,
-    TypeCourrier.FACTURE_DEMANDE_PIECES: _letter_facture_pieces,
-    TypeCourrier.FACTURE_REJET: _letter_facture_rejet,
-}
-_FACTURE_TYPES = {TypeCourrier.FACTURE_DEMANDE_PIECES, TypeCourrier.FACTURE_REJET}
-
-
-def courrier_context(courrier: Courrier, *, today: date | None = None, opco: Sender | None = None) -> CourrierContext:
-    """The letter of a courrier of any :class:`~cases.models.TypeCourrier`."""
-    opco = opco or sender_from_settings()
-    ctx = courrier.contexte if isinstance(courrier.contexte, Mapping) else {}
-    emission = local_date(courrier.emis_at) or _today(today)
-    try:
-        type_ = TypeCourrier(courrier.type)
-    except ValueError:
-        raise DocumentError(f"Type de courrier inconnu : « {courrier.type} ».") from None
-    if type_ == TypeCourrier.AVIS_PAIEMENT:
-        if not courrier.reglement_id:
-            raise DocumentError("Un avis de paiement doit être rattaché à un règlement.")
-        reglement = courrier.reglement
-        letter = _letter_avis_paiement(courrier, reglement)
-        references = [
-            Field("Règlement n°", reglement.numero),
-            Field("Référence du virement", reglement.reference_virement),
-            Field("Date de paiement", format_date(reglement.date_paiement)),
-        ]
-    else:
-        if type_ in _FACTURE_TYPES and not courrier.facture_id:
-            raise DocumentError(f"Le courrier « {type_.label} » doit être rattaché à une facture.")
-        dossier = _dossier_of(courrier)
-        if dossier is None:
-            raise DocumentError(f"Le courrier « {type_.label} » doit être rattaché à un dossier ou à une facture.")
-        letter = _DOSSIER_LETTERS[type_](courrier, dossier, ctx)
-        references = facture_references(courrier.facture) if courrier.facture_id else dossier_references(dossier)
-    ville = getattr(settings, "PORTAIL_OPCO_CITY", "") or ""
-    date_text = format_date(emission)
-    destinataire = addressee(courrier.destinataire_etablissement)
-    cible = "OF" if courrier.destinataire == Destinataire.OF else "Entreprise"
-    ref_doc = next((r.value for r in references if r.label in ("N° du dossier", "Règlement n°", "Facture n°")), "")
-    return CourrierContext(
-        type=type_.value,
-        titre=type_.label,
-        opco=opco,
-        destinataire=destinataire,
-        date_emission=date_text,
-        lieu_date=f"{ville}, le {date_text}" if ville else f"Le {date_text}",
-        references=tuple(references),
-        objet=letter.objet,
-        salutation=SALUTATION,
-        paragraphes=tuple(letter.paragraphes),
-        tableau=letter.tableau,
-        tableau_titre=letter.tableau_titre,
-        paragraphes_apres=tuple(letter.apres or ()),
-        formule=FORMULE,
-        signature=(opco.signataire, opco.nom),
-        document_titre=join_nonempty([type_.label, f"({cible})", ref_doc]),
-    )
-
-
-# --- Avis de paiement (« Imprimer » on a règlement) -------------------------------------------
-
-
-def avis_paiement_context(
-    reglement: Reglement, *, today: date | None = None, opco: Sender | None = None
-) -> AvisPaiementContext:
-    opco = opco or sender_from_settings()
-    beneficiaire = addressee(reglement.beneficiaire)
-    return AvisPaiementContext(
-        titre="Avis de paiement",
-        opco=opco,
-        numero=reglement.numero,
-        date_paiement=format_date(reglement.date_paiement),
-        beneficiaire=beneficiaire,
-        transaction=(
-            Field("Mode de règlement", _mode_label(reglement.mode)),
-            Field("Référence", reglement.reference_virement),
-            Field("Date de paiement", format_date(reglement.date_paiement)),
-            Field("Montant TTC", format_montant(reglement.montant_total_ttc)),
-        ),
-        factures=reglement_factures_table(reglement),
-        date_edition=format_date(_today(today)),
-        document_titre=f"Règlement n° {reglement.numero}",
     )

@@ -17,7 +17,8 @@ from documents.converters import Converter, convert_docx_to_pdf
 from documents.docx_render import avis_paiement_docx, cerfa_docx, courrier_docx
 from documents.errors import DocumentError
 from documents.files import write_atomic
-from documents.mapping import avis_paiement_context, cerfa_context, courrier_context
+from documents.letters import avis_paiement_context, courrier_context
+from documents.mapping import cerfa_context
 
 FORMATS = ("pdf", "docx")
 CONTENT_TYPES = {

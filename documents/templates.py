@@ -1,4 +1,4 @@
-"""Loading the DOCX templates: found, readable, complete — or a clear :class:`DocumentError`.
+"""Loading the DOCX templates: found, readable, complete — or a clear :class:`TemplateError`.
 
 Templates live in ``documents/templates/`` (``PORTAIL_DOCUMENT_TEMPLATES_DIR`` points elsewhere, e.g.
 to a restyled copy). Their bytes are cached per (path, modification time, size): an edited file is
@@ -18,7 +18,7 @@ from docx import Document
 from docx.opc.exceptions import PackageNotFoundError
 
 from documents import styles as S
-from documents.errors import DocumentError
+from documents.errors import TemplateError
 
 DEFAULT_DIR = Path(__file__).resolve().parent / "templates"
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
@@ -40,12 +40,12 @@ def _read(path: Path) -> bytes:
     try:
         stat = path.stat()
     except FileNotFoundError:
-        raise DocumentError(
+        raise TemplateError(
             f"Le modèle de document « {path.name} » est introuvable ({path}). "
             "Régénérez les modèles par défaut avec « python -m documents.build_templates »."
         ) from None
     except OSError as exc:
-        raise DocumentError(f"Le modèle de document « {path.name} » est illisible : {exc}.") from exc
+        raise TemplateError(f"Le modèle de document « {path.name} » est illisible : {exc}.") from exc
     key = (stat.st_mtime_ns, stat.st_size)
     with _cache_lock:
         cached = _cache.get(path)
@@ -54,7 +54,7 @@ def _read(path: Path) -> bytes:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise DocumentError(f"Le modèle de document « {path.name} » est illisible : {exc}.") from exc
+        raise TemplateError(f"Le modèle de document « {path.name} » est illisible : {exc}.") from exc
     with _cache_lock:
         _cache[path] = (key, data)
     return data
@@ -67,19 +67,19 @@ def load_template(name: str, *, required_styles: tuple[str, ...] = S.ALL_STYLES)
     try:
         doc = Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise DocumentError(
+        raise TemplateError(
             f"Le modèle de document « {path.name} » est corrompu ou n'est pas un fichier Word (.docx) valide "
             f"({type(exc).__name__}). Restaurez-le ou régénérez-le avec « python -m documents.build_templates »."
         ) from exc
     except Exception as exc:  # lxml errors and the like: a broken XML part
-        raise DocumentError(
+        raise TemplateError(
             f"Le modèle de document « {path.name} » est corrompu ({type(exc).__name__} : {exc}). "
             "Restaurez-le ou régénérez-le avec « python -m documents.build_templates »."
         ) from exc
     present = {style.name for style in doc.styles}
     missing = [name for name in required_styles if name not in present]
     if missing:
-        raise DocumentError(
+        raise TemplateError(
             f"Le modèle de document « {path.name} » ne contient pas le(s) style(s) "
             + ", ".join(f"« {m} »" for m in missing)
             + ". Les styles « Portail … » peuvent être modifiés mais pas renommés ni supprimés."

@@ -312,12 +312,12 @@ def courrier_of_type(type_: str, dossier, reglement=None):
 EXPECTED_TEXTS = {
     TypeCourrier.ACCUSE_RECEPTION: ["Accusé de réception de votre dossier", "20 jours"],
     TypeCourrier.DEMANDE_PIECES: [
-        "CONVENTION_FORMATION",
         "Convention de formation signée",
-        "ATTESTATION_MA",
+        "Attestation d'éligibilité du maître d'apprentissage",
         "Merci de signer.",
+        "au plus tard le 5 décembre 2026",
     ],
-    TypeCourrier.RELANCE: ["Relance", "30/10/2026", "Convention de formation signée"],
+    TypeCourrier.RELANCE: ["Relance", "30 octobre 2026", "Convention de formation signée"],
     TypeCourrier.ACCORD: ["Accord de prise en charge", "NPEC total", "6 795,83 €", "Total"],
     TypeCourrier.REFUS: [
         "Refus de prise en charge",
@@ -325,8 +325,8 @@ EXPECTED_TEXTS = {
         "plus enregistré au RNCP",
     ],
     TypeCourrier.ANNULATION: ["Annulation du dossier", "Doublon du dossier 3900001.1"],
-    TypeCourrier.AVENANT: ["Avenant au dossier", "remplace la version", "04/01/2027", "Changement de maître"],
-    TypeCourrier.RUPTURE: ["rupture du contrat", "15/01/2027", "Rupture d'un commun accord"],
+    TypeCourrier.AVENANT: ["Avenant au dossier", "remplace la version", "4 janvier 2027", "Changement de maître"],
+    TypeCourrier.RUPTURE: ["rupture du contrat", "15 janvier 2027", "Rupture d'un commun accord"],
     TypeCourrier.FACTURE_DEMANDE_PIECES: [
         "Demande de pièces sur la facture",
         "Certificat de réalisation",

@@ -79,7 +79,7 @@ def test_courrier_docx(type_, courrier_for):
     text = docx_text(data)
     assert courrier.destinataire_etablissement.raison_sociale in text
     assert "OPCO Mobilités" in text  # letterhead, signature
-    assert "Le 20/11/2026" in text
+    assert "Sèvres, le 20 novembre 2026" in text
     assert "Objet : " in text
     assert "Madame, Monsieur," in text
     for expected in EXPECTED_TEXTS[type_]:
@@ -105,7 +105,7 @@ def test_an_empty_sender_address_leaves_no_blank_line(courrier_for, settings):
     data = render_courrier(courrier_for(TypeCourrier.ACCORD), "docx", today=TODAY)
 
     header = [p.text for p in Document(io.BytesIO(data)).sections[0].header.paragraphs]
-    assert header == ["OPCO Mobilités", "Opérateur de compétences"]
+    assert header == ["OPCO Mobilités", "Opérateur de compétences", "Tél. 01 00 00 00 00 — gestion@opco-mobilites.example"]
 
 
 def test_avis_de_paiement_docx(reglement):

@@ -10,13 +10,8 @@ from cases.models import Dossier, TypeCourrier
 from documents.contexts import CerfaContext, Sender
 from documents.errors import DocumentError
 from documents.formats import normalize_spaces
-from documents.mapping import (
-    EtablissementInfo,
-    avis_paiement_context,
-    cerfa_context,
-    cerfa_context_from_payload,
-    courrier_context,
-)
+from documents.letters import avis_paiement_context, courrier_context
+from documents.mapping import EtablissementInfo, cerfa_context, cerfa_context_from_payload
 from rules.lifecycles import Dispositif
 from tests.documents.conftest import EXPECTED_TEXTS, TODAY, full_payload
 from tests.factories import EtablissementFactory
@@ -227,7 +222,7 @@ def test_every_courrier_type_has_its_letter(type_, courrier_for):
     assert ctx.titre == TypeCourrier(type_).label
     assert ctx.destinataire.raison_sociale == courrier.destinataire_etablissement.raison_sociale
     assert ctx.destinataire.lignes[-1] == "69100 VILLEURBANNE"
-    assert ctx.date_emission == "20/11/2026" and ctx.lieu_date == "Le 20/11/2026"
+    assert ctx.date_emission == "20/11/2026" and ctx.lieu_date == "Le 20 novembre 2026"
     assert ctx.salutation and ctx.formule and ctx.signature == (OPCO.signataire, "OPCO Test")
     for expected in EXPECTED_TEXTS[type_]:
         assert expected in text, expected
@@ -241,15 +236,16 @@ def test_every_courrier_type_has_its_letter(type_, courrier_for):
         assert labels["Formation"] == "AMBULANCIER (DIPLOME D'ETAT)"
 
 
-def test_demande_de_pieces_lists_the_coded_pieces(courrier_for):
+def test_demande_de_pieces_lists_the_pieces_by_their_labels_never_their_codes(courrier_for):
     ctx = courrier_context(courrier_for(TypeCourrier.DEMANDE_PIECES), today=TODAY, opco=OPCO)
 
-    assert ctx.tableau.headers == ("Code", "Pièce attendue")
+    assert ctx.tableau.headers == ("Pièces attendues",)
     assert ctx.tableau.rows == (
-        ("CONVENTION_FORMATION", "Convention de formation signée"),
-        ("ATTESTATION_MA", "Attestation d'éligibilité du maître d'apprentissage"),
+        ("Convention de formation signée",),
+        ("Attestation d'éligibilité du maître d'apprentissage",),
     )
     assert "Précisions du gestionnaire : Merci de signer." in ctx.paragraphes_apres
+    assert "CONVENTION_FORMATION" not in all_text(ctx)
 
 
 def test_accord_shows_the_financing_per_nature_with_total(courrier_for, dossier):
@@ -275,7 +271,7 @@ def test_accord_shows_the_financing_per_nature_with_total(courrier_for, dossier)
 def test_rupture_takes_date_and_motif_from_the_dossier_when_the_contexte_is_empty(courrier_for):
     ctx = courrier_context(courrier_for(TypeCourrier.RUPTURE), today=TODAY, opco=OPCO)
 
-    assert "15/01/2027" in ctx.paragraphes[0]
+    assert "15 janvier 2027" in ctx.paragraphes[0]
     assert ctx.paragraphes[1] == "Motif de la rupture : Rupture d'un commun accord."
 
 
@@ -295,7 +291,7 @@ def test_sender_and_city_come_from_settings(courrier_for, settings):
 
     assert ctx.opco.nom == "OPCO Mobilités Île-de-France"
     assert ctx.opco.adresse_ligne == "1 rue de l'Exemple — 75009 PARIS"
-    assert ctx.lieu_date == "Paris, le 20/11/2026"
+    assert ctx.lieu_date == "Paris, le 20 novembre 2026"
     assert ctx.signature[-1] == "OPCO Mobilités Île-de-France"
 
 
@@ -317,6 +313,7 @@ def test_a_letter_to_the_entreprise_is_addressed_to_it(dossier):
     assert ctx.destinataire.raison_sociale == "TRANSPORTS DUPONT"
     assert ctx.destinataire.lignes == ("12 avenue de la Gare", "69003 LYON")
     assert "(Entreprise)" in ctx.document_titre
+    assert "portail" not in all_text(ctx).lower()
 
 
 def test_a_facture_letter_without_facture_is_a_document_error(dossier):

@@ -59,7 +59,7 @@ def test_courrier_pdf(pdf_listener, type_, courrier_for):
     text = pdf_text(data)
     assert courrier.destinataire_etablissement.raison_sociale in text
     assert "OPCO Mobilités" in text
-    assert "Le 20/11/2026" in text
+    assert "Sèvres, le 20 novembre 2026" in text
     for expected in EXPECTED_TEXTS[type_]:
         assert expected in text, expected
     if courrier.dossier_id:

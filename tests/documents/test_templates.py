@@ -18,6 +18,8 @@ KNOWN_FIELDS = {
     "contenu",
     "opco_nom",
     "opco_adresse",
+    "opco_contact",
+    "opco_mentions",
     "document_titre",
     "date_edition",
     "date_emission",
