@@ -591,6 +591,10 @@ class TransitionLog(models.Model):
 
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, null=True, blank=True, related_name="journal")
     facture = models.ForeignKey(Facture, on_delete=models.CASCADE, null=True, blank=True, related_name="journal")
+    # A courrier's own states (demandé → émis / en échec → demandé again) are logged on it.
+    courrier = models.ForeignKey(
+        Courrier, on_delete=models.CASCADE, null=True, blank=True, related_name="journal", verbose_name="courrier"
+    )
     transition = models.CharField("transition", max_length=40)
     source = models.CharField("de", max_length=30, blank=True)
     target = models.CharField("vers", max_length=30)
@@ -616,12 +620,17 @@ class TransitionLog(models.Model):
         verbose_name_plural = "journal des transitions"
         constraints = [
             models.CheckConstraint(
-                condition=(Q(dossier__isnull=False) & Q(facture__isnull=True))
-                | (Q(dossier__isnull=True) & Q(facture__isnull=False)),
-                name="journal_sur_dossier_ou_facture",
+                condition=(Q(dossier__isnull=False) & Q(facture__isnull=True) & Q(courrier__isnull=True))
+                | (Q(dossier__isnull=True) & Q(facture__isnull=False) & Q(courrier__isnull=True))
+                | (Q(dossier__isnull=True) & Q(facture__isnull=True) & Q(courrier__isnull=False)),
+                name="journal_sur_dossier_facture_ou_courrier",
             )
         ]
-        indexes = [models.Index(fields=["dossier", "created_at"]), models.Index(fields=["facture", "created_at"])]
+        indexes = [
+            models.Index(fields=["dossier", "created_at"]),
+            models.Index(fields=["facture", "created_at"]),
+            models.Index(fields=["courrier", "created_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.transition}: {self.source} → {self.target}"
@@ -682,3 +691,43 @@ class ReferenceSmic(models.Model):
         from rules.remuneration import SmicValue
 
         return SmicValue(self.date_effet, self.horaire, self.mensuel, self.horaire_mayotte, self.mensuel_mayotte)
+
+
+class AlerteExploitation(models.Model):
+    """An e-mail sent to the operators (``PORTAIL_OPS_EMAILS``): a failed flow run, an outbox that
+    does not drain. The unique key makes each alert go out once (per run, per hour of backlog)."""
+
+    cle = models.CharField("clé d'unicité", max_length=200, unique=True)
+    sujet = models.CharField("sujet", max_length=250)
+    message = models.TextField("message")
+    destinataires = models.PositiveIntegerField("destinataires")
+    sent_at = models.DateTimeField("envoyée le")
+
+    class Meta:
+        verbose_name = "alerte d'exploitation"
+        verbose_name_plural = "alertes d'exploitation"
+        ordering = ["-sent_at"]
+
+    def __str__(self) -> str:
+        return self.sujet
+
+
+# --- The gestionnaire's queues (back-office lists over the dossiers) ------------------------
+
+
+class DossierSansReponse(Dossier):
+    """A dossier still waiting for pièces after the relances (see :mod:`cases.queues`)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "dossier relancé sans réponse"
+        verbose_name_plural = "dossiers relancés sans réponse"
+
+
+class DelaiDecision(Dossier):
+    """A complete dossier whose 20-day decision clock is at risk or has lapsed (see :mod:`cases.queues`)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "délai de décision à surveiller"
+        verbose_name_plural = "délais de décision à risque ou dépassés"

@@ -18,6 +18,7 @@ from prefect.task_runners import ProcessPoolTaskRunner
 
 import workflows  # noqa: F401 — sets Django up when Prefect loads this file as a script
 from cases.services.digest import DigestReport, digest_send_all
+from workflows.alerts import HOOKS
 from workflows.bootstrap import PARIS, fresh_connection, resolve_today, setup_django
 
 SEND_TIME = time(7, 0)
@@ -35,7 +36,7 @@ def send_shard(today: date, index: int, count: int) -> dict:
     return asdict(report)
 
 
-@flow(name="recapitulatif-quotidien", log_prints=True, task_runner=ProcessPoolTaskRunner())
+@flow(name="recapitulatif-quotidien", log_prints=True, task_runner=ProcessPoolTaskRunner(), **HOOKS)
 def daily_digest(today: date | None = None, shards: int | None = None) -> dict:
     today = resolve_today(today)
     shards = shards or settings.PORTAIL["DIGEST_PROCESSES"]

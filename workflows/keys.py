@@ -10,6 +10,7 @@ from prefect import flow, get_run_logger, task
 
 import workflows  # noqa: F401 — sets Django up when Prefect loads this file as a script
 from cases.services.reminders import api_key_reminders_send
+from workflows.alerts import HOOKS
 from workflows.bootstrap import fresh_connection, resolve_today
 
 
@@ -19,7 +20,7 @@ def send(today: date) -> dict:
     return asdict(api_key_reminders_send(today=today, now=timezone.now()))
 
 
-@flow(name="expiration-cles", log_prints=True)
+@flow(name="expiration-cles", log_prints=True, **HOOKS)
 def key_expiry_reminders(today: date | None = None) -> dict:
     today = resolve_today(today)
     result = send(today)

@@ -14,6 +14,7 @@ import workflows  # noqa: F401 — sets Django up when Prefect loads this file a
 from accounts.actors import Actor
 from cases.queues import clocks_at_risk, relances_escalated
 from cases.services.relances import relances_enqueue
+from workflows.alerts import HOOKS
 from workflows.bootstrap import fresh_connection, resolve_today
 
 ACTOR = Actor.system("Traitement des relances")
@@ -36,7 +37,7 @@ def queues(today: date) -> dict:
     }
 
 
-@flow(name="relances", log_prints=True)
+@flow(name="relances", log_prints=True, **HOOKS)
 def relances(today: date | None = None) -> dict:
     today = resolve_today(today)
     result = enqueue(today) | queues(today)

@@ -1,13 +1,23 @@
-"""Courriers, pièces jointes and notifications (read-only, written by services and flows)."""
+"""Courriers, pièces jointes and notifications (written by services and flows). A courrier « en échec »
+can be put back in the outbox (action on the list, through :func:`cases.services.courriers.courrier_requeue`)."""
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils import timezone
 
-from cases.admin.base import ReadOnlyAdmin, admin_link, pretty_json
-from cases.models import Courrier, Notification, PieceJointe
+from cases.admin.base import ReadOnlyAdmin, ReadOnlyInline, admin_link, is_opco_staff, opco_actor, pretty_json
+from cases.models import AlerteExploitation, Courrier, Notification, PieceJointe, StatutCourrier, TransitionLog
+from cases.services.courriers import courrier_requeue
+from common.errors import DomainError
 
-# --- Courriers, pièces, notifications, journal, compteurs ------------------------------------------------
+
+class CourrierJournalInline(ReadOnlyInline):
+    model = TransitionLog
+    fk_name = "courrier"
+    fields = ("created_at", "transition", "source", "target", "actor_label", "channel", "reason")
+    ordering = ("created_at", "pk")
+    verbose_name_plural = "journal du courrier"
 
 
 @admin.register(Courrier)
@@ -37,6 +47,8 @@ class CourrierAdmin(ReadOnlyAdmin):
     )
     ordering = ("-created_at",)
     date_hierarchy = "created_at"
+    actions = ("remettre_en_file",)
+    inlines = (CourrierJournalInline,)
     fields = (
         "type",
         "destinataire",
@@ -64,6 +76,36 @@ class CourrierAdmin(ReadOnlyAdmin):
     @admin.display(description="contenu")
     def contexte_formate(self, obj: Courrier) -> str:
         return pretty_json(obj.contexte)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not is_opco_staff(request.user):
+            actions.pop("remettre_en_file", None)
+        return actions
+
+    @admin.action(description="Remettre dans la file les courriers en échec sélectionnés")
+    def remettre_en_file(self, request, queryset):
+        actor = opco_actor(request)
+        done, refused = [], []
+        for courrier in queryset.order_by("pk"):
+            if courrier.statut != StatutCourrier.ECHEC:
+                refused.append(f"{courrier.nom} (« {courrier.get_statut_display()} »)")
+                continue
+            try:
+                courrier_requeue(actor=actor, courrier_id=courrier.pk, now=timezone.now())
+            except DomainError as exc:
+                refused.append(f"{courrier.nom} : {exc.message}")
+            else:
+                done.append(courrier.nom)
+        if done:
+            messages.success(
+                request,
+                f"{len(done)} courrier(s) remis dans la file : le prochain passage du traitement des courriers "
+                "les émettra.",
+            )
+        if refused:
+            ignored = "; ".join(refused)
+            messages.error(request, f"Seuls les courriers en échec sont remis dans la file ; ignorés : {ignored}")
 
 
 @admin.register(PieceJointe)
@@ -119,3 +161,12 @@ class NotificationAdmin(ReadOnlyAdmin):
     search_fields = ("user__email", "user__nom", "courrier__dossier__numero__exact", "courrier__facture__reference")
     ordering = ("-created_at",)
     fields = ("user", "courrier", "created_at", "read_at", "deleted_at")
+
+
+@admin.register(AlerteExploitation)
+class AlerteExploitationAdmin(ReadOnlyAdmin):
+    list_display = ("sent_at", "sujet", "destinataires")
+    search_fields = ("sujet", "message", "cle")
+    ordering = ("-sent_at",)
+    date_hierarchy = "sent_at"
+    fields = ("sujet", "message", "destinataires", "sent_at", "cle")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from cases.admin.base import ReadOnlyAdmin, admin_link, pretty_json, state_label
-from cases.models import TransitionLog
+from cases.models import StatutCourrier, TransitionLog
 from rules.lifecycles import ETAT_DOSSIER_LABELS, ETAT_FACTURE_LABELS
 
 
@@ -13,7 +13,7 @@ from rules.lifecycles import ETAT_DOSSIER_LABELS, ETAT_FACTURE_LABELS
 class TransitionLogAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "objet", "transition", "de", "vers", "actor_label", "channel")
     list_filter = ("channel", "transition", ("created_at", admin.DateFieldListFilter))
-    list_select_related = ("dossier", "facture", "actor_user", "actor_api_key")
+    list_select_related = ("dossier", "facture", "courrier", "actor_user", "actor_api_key")
     search_fields = (
         "dossier__numero__exact",
         "facture__numero__exact",
@@ -42,9 +42,13 @@ class TransitionLogAdmin(ReadOnlyAdmin):
     def objet(self, obj: TransitionLog) -> str:
         if obj.dossier_id:
             return admin_link(obj.dossier, f"Dossier {obj.dossier.reference}")
+        if obj.courrier_id:
+            return admin_link(obj.courrier, f"Courrier {obj.courrier_id}")
         return admin_link(obj.facture)
 
     def _labels(self, obj: TransitionLog) -> dict:
+        if obj.courrier_id:
+            return dict(StatutCourrier.choices)
         return ETAT_DOSSIER_LABELS if obj.dossier_id else ETAT_FACTURE_LABELS
 
     @admin.display(description="de", ordering="source")
