@@ -27,6 +27,7 @@ from cases.models import (
     LigneReglement,
     Notification,
     PieceJointe,
+    ReferenceSmic,
     Reglement,
     StatutCourrier,
     TransitionLog,
@@ -35,7 +36,9 @@ from cases.permissions import actions_on_dossier, actions_on_facture, has_droit
 from common.errors import Forbidden, InvalidInput, NotFound
 from common.paging import Page, PageRequest, paginate
 from rules.actions import Action, Droit, action_label, facture_action_label
+from rules.cerfa import CerfaVerdict, validate_cerfa
 from rules.lifecycles import DOSSIER_LIFECYCLES, FACTURE_LIFECYCLE, Dispositif, EtatDossier, EtatFacture
+from rules.remuneration import SMIC_REFERENCE
 from rules.verdicts import Problem
 
 T = TypeVar("T")
@@ -994,3 +997,15 @@ def notification_examine(*, actor: Actor, notification_id: int) -> Examen:
     if courrier.facture_id:
         return Examen("facture", facture=facture_detail(actor=actor, facture_id=courrier.facture_id))
     return Examen("paiement", reglement=reglement_detail(actor=actor, reglement_id=courrier.reglement_id))
+
+
+# --- The apprenticeship form: verification ------------------------------------------------------
+
+
+def cerfa_verification(*, payload: dict, today: date) -> CerfaVerdict:
+    """Every rule of the CERFA on ``payload`` (problems and completeness per block, rémunération
+    periods), with the dated SMIC table of the back office — the one the transmission uses, so
+    that what verifies also transmits. (Read here as ``cases.services._common.smic_table`` reads
+    it: the selectors may not import the services.)"""
+    table = tuple(row.as_rule() for row in ReferenceSmic.objects.order_by("date_effet")) or SMIC_REFERENCE
+    return validate_cerfa(payload if isinstance(payload, dict) else {}, today=today, smic_table=table)
