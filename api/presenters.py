@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.utils import timezone
+
 from accounts.models import ApiKey, Etablissement, Habilitation
 from cases.models import Courrier, Dossier, Facture, LigneFinancement, ModeReglement, Notification, PieceJointe
+from cases.queues import AT_RISK, LAPSED, SITUATIONS
 from cases.selectors import (
     DossierSynthesis,
     FactureDetail,
@@ -421,4 +424,67 @@ def cle_out(key: ApiKey, now) -> dict:
         "expire_le": key.expires_at,
         "revoquee_le": key.revoked_at,
         "derniere_utilisation": key.last_used_at,
+    }
+
+
+# --- Back-office OPCO : files du gestionnaire, courriers en échec ------------------------------
+
+
+def _queue_common(d: Dossier) -> dict:
+    return {
+        "id": d.pk,
+        "numero": dossier_numero(d),
+        "dispositif": d.dispositif,
+        "dispositif_libelle": DISPOSITIF_LABELS[Dispositif(d.dispositif)],
+        "etat": d.etat,
+        "etat_libelle": etat_dossier_label(d.etat),
+        "salarie": f"{d.salarie_prenom} {d.salarie_nom}".strip(),
+        "organisme_formation": etablissement_court(d.of_etablissement),
+        "entreprise": etablissement_court(d.entreprise),
+        "lien": link(f"/dossiers/{d.pk}"),
+    }
+
+
+def dossier_relance_row(d: Dossier) -> dict:
+    return {
+        **_queue_common(d),
+        "date_demande_pieces": d.demande_at,
+        "relances": d.relances,
+        "date_derniere_relance": d.derniere_relance_at,
+    }
+
+
+def delai_decision_row(d: Dossier, clock) -> dict:
+    situation = LAPSED if clock.lapsed else AT_RISK
+    return {
+        **_queue_common(d),
+        "complet_depuis": timezone.localdate(d.complete_since),
+        "echeance": clock.deadline,
+        "jours_restants": clock.days_left,
+        "situation": situation,
+        "situation_libelle": SITUATIONS[situation],
+        "issue_du_silence": clock.outcome_if_silent,
+    }
+
+
+def courrier_suivi_out(c: Courrier) -> dict:
+    if c.dossier_id:
+        objet = link(f"/dossiers/{c.dossier_id}")
+    elif c.facture_id:
+        objet = link(f"/factures/{c.facture_id}")
+    else:
+        objet = link(f"/paiements/{c.reglement_id}")
+    return {
+        "id": c.pk,
+        "nom": c.nom,
+        "type": c.type,
+        "type_libelle": c.get_type_display(),
+        "destinataire": c.destinataire,
+        "statut": c.statut,
+        "statut_libelle": c.get_statut_display(),
+        "tentatives": c.tentatives,
+        "erreur": c.erreur,
+        "date_demande": c.created_at,
+        "organisme_formation": etablissement_court(c.of_etablissement),
+        "lien_objet": objet,
     }

@@ -633,3 +633,60 @@ class ReferentielsOut(Schema):
 
 
 ExamenOut.model_rebuild()
+
+
+# --- Back-office OPCO : files du gestionnaire et courriers en échec -----------------------------
+
+
+class DossierRelanceOut(Schema):
+    id: int
+    numero: str | None
+    dispositif: str
+    dispositif_libelle: str
+    etat: str
+    etat_libelle: str
+    salarie: str
+    organisme_formation: EtablissementCourt
+    entreprise: EtablissementCourt | None
+    date_demande_pieces: datetime | None = Field(description="Dernière demande de pièces restée sans réponse")
+    relances: int = Field(description="Relances adressées à l'OF depuis cette demande")
+    date_derniere_relance: datetime | None
+    lien: str
+
+
+class DelaiDecisionOut(Schema):
+    id: int
+    numero: str | None
+    dispositif: str
+    dispositif_libelle: str
+    etat: str
+    etat_libelle: str
+    salarie: str
+    organisme_formation: EtablissementCourt
+    entreprise: EtablissementCourt | None
+    complet_depuis: date = Field(description="Transmission, ou reprise de l'instruction après des pièces")
+    echeance: date = Field(description="Fin du délai légal de décision (20 jours)")
+    jours_restants: int = Field(description="Négatif : délai dépassé d'autant de jours")
+    situation: Literal["a_risque", "depasse"]
+    situation_libelle: str
+    issue_du_silence: str
+    lien: str
+
+
+class CourrierSuiviOut(Schema):
+    id: int
+    nom: str
+    type: str
+    type_libelle: str
+    destinataire: str
+    statut: str
+    statut_libelle: str
+    tentatives: int
+    erreur: str
+    date_demande: datetime
+    organisme_formation: EtablissementCourt
+    lien_objet: str
+
+
+class RemiseEnFileIn(Schema):
+    motif: str = Field("", max_length=2000, description="Ce qui a été corrigé (journal du courrier)")

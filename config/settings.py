@@ -220,6 +220,8 @@ PORTAIL_FLOWS = {
     "COURRIERS_INTERVAL_SECONDS": int(os.environ.get("PORTAIL_COURRIERS_INTERVAL", "30")),
     # Waits before the 2nd and 3rd attempts of a batch of courriers (then the courrier is « en échec »).
     "COURRIER_RETRY_DELAYS": [int(x) for x in env_list("PORTAIL_COURRIER_RETRY_DELAYS", "10,30")],
+    # Waits before retrying an e-mail pass (digest, key reminders) whose SMTP server failed.
+    "MAIL_RETRY_DELAYS": [int(x) for x in env_list("PORTAIL_MAIL_RETRY_DELAYS", "30,120")],
     # Alert when the oldest requested courrier has waited longer than this.
     "BACKLOG_ALERT_MINUTES": int(os.environ.get("PORTAIL_BACKLOG_ALERT_MINUTES", "10")),
 }

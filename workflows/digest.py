@@ -28,7 +28,7 @@ def _cutoff(today: date) -> datetime:
     return datetime.combine(today, SEND_TIME, tzinfo=ZoneInfo(PARIS))
 
 
-@task(name="envoyer-recapitulatifs", retries=2, retry_delay_seconds=[30, 120])
+@task(name="envoyer-recapitulatifs")
 def send_shard(today: date, index: int, count: int) -> dict:
     setup_django()  # in a worker process of the pool
     fresh_connection()
@@ -40,11 +40,13 @@ def send_shard(today: date, index: int, count: int) -> dict:
 def daily_digest(today: date | None = None, shards: int | None = None) -> dict:
     today = resolve_today(today)
     shards = shards or settings.PORTAIL["DIGEST_PROCESSES"]
+    delays = settings.PORTAIL_FLOWS["MAIL_RETRY_DELAYS"]
+    send = send_shard.with_options(retries=len(delays), retry_delay_seconds=delays)  # SMTP: I/O, retried
     total = DigestReport()
     if shards == 1:
-        total.add(DigestReport(**send_shard(today, 0, 1)))
+        total.add(DigestReport(**send(today, 0, 1)))
     else:
-        for future in [send_shard.submit(today, i, shards) for i in range(shards)]:
+        for future in [send.submit(today, i, shards) for i in range(shards)]:
             total.add(DigestReport(**future.result()))
     get_run_logger().info("Récapitulatif du %s : %s", today.strftime("%d/%m/%Y"), asdict(total))
     return asdict(total)

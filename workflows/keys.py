@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import date
 
+from django.conf import settings
 from django.utils import timezone
 from prefect import flow, get_run_logger, task
 
@@ -14,7 +15,7 @@ from workflows.alerts import HOOKS
 from workflows.bootstrap import fresh_connection, resolve_today
 
 
-@task(name="rappels-cles", retries=2, retry_delay_seconds=[30, 120])
+@task(name="rappels-cles")
 def send(today: date) -> dict:
     fresh_connection()
     return asdict(api_key_reminders_send(today=today, now=timezone.now()))
@@ -23,6 +24,7 @@ def send(today: date) -> dict:
 @flow(name="expiration-cles", log_prints=True, **HOOKS)
 def key_expiry_reminders(today: date | None = None) -> dict:
     today = resolve_today(today)
-    result = send(today)
+    delays = settings.PORTAIL_FLOWS["MAIL_RETRY_DELAYS"]
+    result = send.with_options(retries=len(delays), retry_delay_seconds=delays)(today)  # SMTP: I/O, retried
     get_run_logger().info("Rappels d'expiration du %s : %s", today.strftime("%d/%m/%Y"), result)
     return result

@@ -1,29 +1,46 @@
-"""Back-office of the OPCO gestionnaires: instruction of dossiers and factures, règlements.
+"""Back-office of the OPCO gestionnaires: instruction of dossiers and factures, règlements, the
+gestionnaire's queues (dossiers relancés sans réponse, 20-day decision clocks at risk or lapsed) and the
+courriers « en échec » with their remise en file.
 
 Every route is refused (403) to anyone but an OPCO gestionnaire; the services check it again."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from django.http import HttpRequest
-from ninja import Router, Status
+from django.utils import timezone
+from ninja import Query, Router, Status
 
 from api.auth import actor_of
-from api.common import now
+from api.common import now, page_ok, paging
 from api.errors import errors
-from api.presenters import dossier_etat, facture_etat
+from api.presenters import (
+    courrier_suivi_out,
+    delai_decision_row,
+    dossier_etat,
+    dossier_relance_row,
+    facture_etat,
+)
 from api.schemas import (
     AccordIn,
     AnnulationIn,
+    CourrierSuiviOut,
+    DelaiDecisionOut,
     DemandePiecesIn,
     DossierEtatOut,
+    DossierRelanceOut,
     EnregistrementIn,
     FactureEtatOut,
+    PageOut,
     RefusIn,
     ReglementCourt,
     ReglementIn,
     RejetIn,
+    RemiseEnFileIn,
     RuptureIn,
 )
+from cases.queues import clock_of, courriers_in_failure, decision_clocks, relances_escalated
 from cases.services import (
     dossier_cancel,
     dossier_close,
@@ -41,7 +58,9 @@ from cases.services import (
     facture_validate,
     reglement_create,
 )
+from cases.services.courriers import courrier_requeue
 from common.errors import Forbidden
+from common.paging import paginate
 
 router = Router(tags=["Back-office OPCO"])
 DOSSIER = {200: DossierEtatOut, **errors(401, 403, 404, 409, 422, 429)}
@@ -203,3 +222,57 @@ def reglement(request: HttpRequest, data: ReglementIn):
     return Status(
         201, {"id": r.pk, "numero": r.numero, "reference": r.reference_virement, "date_paiement": r.date_paiement}
     )
+
+
+# --- The gestionnaire's queues and the courriers « en échec » -----------------------------------
+
+LIST = errors(401, 403, 422, 429)
+
+
+@router.get(
+    "/opco/files/relances-sans-reponse",
+    response={200: PageOut[DossierRelanceOut], **LIST},
+    summary="Dossiers relancés sans réponse (toujours en attente de pièces après les relances)",
+)
+def relances_sans_reponse(request: HttpRequest, page: int = Query(1, ge=1), taille: int = Query(20, ge=1, le=100)):
+    result = paginate(relances_escalated(actor=opco(request)), paging(page, taille))
+    return page_ok(result, dossier_relance_row)
+
+
+@router.get(
+    "/opco/files/delais-de-decision",
+    response={200: PageOut[DelaiDecisionOut], **LIST},
+    summary="Délais légaux de décision (20 jours) à risque ou dépassés, du plus ancien au plus récent",
+)
+def delais_de_decision(
+    request: HttpRequest,
+    situation: Literal["a_risque", "depasse"] | None = Query(None, description="a_risque, depasse ; les deux sinon"),
+    page: int = Query(1, ge=1),
+    taille: int = Query(20, ge=1, le=100),
+):
+    today = timezone.localdate()
+    qs = decision_clocks(actor=opco(request), today=today, situation=situation)
+    result = paginate(qs, paging(page, taille))
+    return page_ok(result, lambda d: delai_decision_row(d, clock_of(d, today=today)))
+
+
+@router.get(
+    "/opco/courriers/en-echec",
+    response={200: PageOut[CourrierSuiviOut], **LIST},
+    summary="Courriers en échec (abandonnés après leurs tentatives), à corriger puis remettre dans la file",
+)
+def courriers_en_echec(request: HttpRequest, page: int = Query(1, ge=1), taille: int = Query(20, ge=1, le=100)):
+    result = paginate(courriers_in_failure(actor=opco(request)), paging(page, taille))
+    return page_ok(result, courrier_suivi_out)
+
+
+@router.post(
+    "/opco/courriers/{int:courrier_id}/remettre-en-file",
+    response={200: CourrierSuiviOut, **errors(401, 403, 404, 409, 422, 429)},
+    summary="Remettre dans la file un courrier en échec (il sera émis au prochain passage)",
+)
+def remettre_en_file(request: HttpRequest, courrier_id: int, data: RemiseEnFileIn | None = None):
+    courrier = courrier_requeue(
+        actor=opco(request), courrier_id=courrier_id, reason=data.motif if data else "", now=now()
+    )
+    return courrier_suivi_out(courrier)

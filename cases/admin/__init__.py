@@ -13,18 +13,22 @@ One module per subject; importing the package registers every page.
 """
 
 from cases.admin.base import is_opco_staff, opco_actor
-from cases.admin.courriers import CourrierAdmin, NotificationAdmin, PieceJointeAdmin
+from cases.admin.courriers import AlerteExploitationAdmin, CourrierAdmin, NotificationAdmin, PieceJointeAdmin
 from cases.admin.dossiers import DossierAdmin
 from cases.admin.factures import FactureAdmin
 from cases.admin.journal import TransitionLogAdmin
+from cases.admin.queues import DelaiDecisionAdmin, DossierSansReponseAdmin
 from cases.admin.references import CompteurAdmin, DigestEnvoiAdmin, RappelCleAdmin, ReferenceSmicAdmin
 from cases.admin.reglements import LigneFinancementAdmin, LigneReglementAdmin, ReglementAdmin
 
 __all__ = [
+    "AlerteExploitationAdmin",
     "CompteurAdmin",
     "CourrierAdmin",
+    "DelaiDecisionAdmin",
     "DigestEnvoiAdmin",
     "DossierAdmin",
+    "DossierSansReponseAdmin",
     "FactureAdmin",
     "LigneFinancementAdmin",
     "LigneReglementAdmin",

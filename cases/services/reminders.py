@@ -58,21 +58,22 @@ def api_key_reminders_send(*, today: date, now) -> ReminderReport:
                         RappelCle.objects.create(api_key=key, palier=p, destinataires=len(admins), sent_at=now)
         except IntegrityError:
             continue  # another run sent it
-        messages = [_message(h.user, key, days_left) for h in admins]
-        if messages:
+        if admins:
             try:
-                connection.send_messages(messages)
+                # One message to every administrator: sent whole or not at all, so that the claim above
+                # is given back exactly when nobody got it (never a reminder twice, never one lost).
+                connection.send_messages([_message([h.user for h in admins], key, days_left)])
             except Exception:
                 RappelCle.objects.filter(api_key=key, sent_at=now).delete()
                 raise
         report.cles += 1
-        report.courriels += len(messages)
+        report.courriels += len(admins)
     return report
 
 
-def _message(user, key: ApiKey, days_left: int) -> EmailMultiAlternatives:
+def _message(users, key: ApiKey, days_left: int) -> EmailMultiAlternatives:
     context = {
-        "user": user,
+        "users": users,
         "etablissement": key.etablissement,
         "prefix": key.prefix,
         "expires": timezone.localdate(key.expires_at),
@@ -81,7 +82,7 @@ def _message(user, key: ApiKey, days_left: int) -> EmailMultiAlternatives:
     }
     subject = f"Portail OF — votre clé d'authentification expire dans {days_left} jour{'s' if days_left > 1 else ''}"
     message = EmailMultiAlternatives(
-        subject=subject, body=render_to_string("emails/cle_expiration.txt", context), to=[user.email]
+        subject=subject, body=render_to_string("emails/cle_expiration.txt", context), to=[u.email for u in users]
     )
     message.attach_alternative(render_to_string("emails/cle_expiration.html", context), "text/html")
     return message

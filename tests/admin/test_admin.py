@@ -15,11 +15,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from accounts.actors import Actor, Channel
 from accounts.models import ApiKey, Etablissement, User
 from cases import services
 from cases.models import (
+    AlerteExploitation,
     Courrier,
     DigestEnvoi,
     Dossier,
@@ -135,6 +137,9 @@ def full_data(db, opco_user):
     key.save()
     DigestEnvoi.objects.create(user=of_user_, periode=NOW.date(), borne=NOW, nombre=2, sent_at=NOW)
     RappelCle.objects.create(api_key=key, palier=30, destinataires=1, sent_at=NOW)
+    AlerteExploitation.objects.create(
+        cle="flow:1", sujet="le traitement « courriers » a échoué", message="Cause : test", destinataires=1, sent_at=NOW
+    )
     assert Notification.objects.exists() and PieceJointe.objects.filter(facture__isnull=False).exists()
     return {
         "of": of,
@@ -166,7 +171,7 @@ def test_changelist_and_change_page_render(model, who, full_data, admin_client, 
     assert obj is not None, f"no {model.__name__} in the data"
 
     changelist = client.get(admin_url(model, "changelist"))
-    change = client.get(admin_url(model, "change", obj.pk))
+    change = client.get(admin_url(model, "change", obj.pk), follow=model._meta.proxy)  # a queue row → its dossier
 
     assert changelist.status_code == 200
     assert change.status_code == 200
@@ -1043,3 +1048,110 @@ def test_accord_records_the_deca_number(opco_client):
     )
 
     assert reload(dossier).numero_depot == "092202611000777"
+
+
+# --- Courriers en échec and the gestionnaire's queues -------------------------------------------------
+
+
+def test_the_gestionnaire_puts_courriers_en_echec_back_in_the_file(opco_client, opco_user):
+    dossier = DossierFactory(en_cours=True)
+    services.dossier_grant(
+        actor=Actor.for_user(opco_user), dossier_id=dossier.pk, montants_pris_en_charge={"npec": "10"}, now=NOW
+    )
+    failed, issued = Courrier.objects.filter(dossier=dossier).order_by("pk")
+    Courrier.objects.filter(pk=failed.pk).update(statut="echec", tentatives=3, erreur="ConversionError: x")
+    courrier_issue(courrier_id=issued.pk, now=NOW, render=lambda c: PDF_BYTES)
+
+    listed = opco_client.get(admin_url(Courrier, "changelist"), {"statut__exact": "echec"})
+    response = opco_client.post(
+        admin_url(Courrier, "changelist"),
+        {"action": "remettre_en_file", "_selected_action": [failed.pk, issued.pk]},
+        follow=True,
+    )
+
+    assert listed.status_code == 200 and escape(failed.nom) in listed.content.decode()
+    assert (reload(failed).statut, reload(failed).tentatives) == ("demande", 0)
+    assert reload(issued).statut == "emis"
+    text = " ".join(messages_of(response))
+    assert "1 courrier(s) remis dans la file" in text and "Seuls les courriers en échec" in text
+    entry = TransitionLog.objects.get(courrier=failed)
+    assert (entry.transition, entry.channel, entry.actor_user_id) == ("remettre_en_file", "admin", opco_user.pk)
+    page = opco_client.get(admin_url(Courrier, "change", failed.pk)).content.decode()
+    assert "journal du courrier" in page.lower() and "remettre_en_file" in page
+
+
+def test_an_of_user_with_staff_access_cannot_requeue(client, opco_user):
+    staff, _ = of_user()
+    staff.is_staff = True
+    staff.save()
+    client.force_login(staff)
+
+    response = client.get(admin_url(Courrier, "changelist"))
+
+    assert response.status_code in (302, 403)
+
+
+def _log(dossier, transition, target, days):
+    TransitionLog.objects.create(
+        dossier=dossier,
+        transition=transition,
+        source="",
+        target=target,
+        actor_label="t",
+        channel="admin",
+        created_at=timezone.now() - timedelta(days=days),
+    )
+
+
+def test_the_queue_of_dossiers_relances_sans_reponse_is_a_real_list(opco_client):
+    from cases.models import DossierSansReponse
+
+    silent = DossierFactory(en_attente=True, salarie_nom="SILENCE")
+    _log(silent, "demander_pieces", "en_attente_de_pieces", 45)
+    for days in (30, 15):
+        Courrier.objects.create(
+            cle=f"relance:{silent.pk}:{days}:of",
+            type="relance",
+            destinataire="of",
+            destinataire_etablissement=silent.of_etablissement,
+            of_etablissement=silent.of_etablissement,
+            dossier=silent,
+            created_at=timezone.now() - timedelta(days=days),
+        )
+    quiet = DossierFactory(en_attente=True, salarie_nom="PATIENCE")  # asked, never relanced yet
+    _log(quiet, "demander_pieces", "en_attente_de_pieces", 5)
+
+    page = opco_client.get(admin_url(DossierSansReponse, "changelist")).content.decode()
+    old = opco_client.get(admin_url(DossierSansReponse, "changelist"), {"depuis": "plus"}).content.decode()
+    recent = opco_client.get(admin_url(DossierSansReponse, "changelist"), {"depuis": "30"}).content.decode()
+
+    assert "SILENCE" in page and "PATIENCE" not in page
+    assert admin_url(Dossier, "change", silent.pk) in page  # the row leads to the dossier
+    assert (
+        "SILENCE" not in old
+        and "SILENCE" in opco_client.get(admin_url(DossierSansReponse, "changelist"), {"depuis": "60"}).content.decode()
+    )
+    assert "SILENCE" not in recent
+
+
+def test_the_queue_of_decision_clocks_filters_at_risk_and_lapsed(opco_client):
+    from cases.models import DelaiDecision
+
+    at_risk = DossierFactory(etat="transmis", salarie_nom="RISQUE")
+    _log(at_risk, "transmettre", "transmis", 17)
+    lapsed = DossierFactory(etat="transmis", salarie_nom="DEPASSE")
+    _log(lapsed, "transmettre", "transmis", 30)
+    fresh = DossierFactory(etat="transmis", salarie_nom="RECENT")
+    _log(fresh, "transmettre", "transmis", 2)
+
+    url = admin_url(DelaiDecision, "changelist")
+    both = opco_client.get(url).content.decode()
+    only_lapsed = opco_client.get(url, {"situation": "depasse"}).content.decode()
+    only_at_risk = opco_client.get(url, {"situation": "a_risque"}).content.decode()
+
+    assert "RISQUE" in both and "DEPASSE" in both and "RECENT" not in both
+    assert "dépassé de 10 j" in only_lapsed and "RISQUE" not in only_lapsed
+    assert "3 j" in only_at_risk and "DEPASSE" not in only_at_risk
+    assert admin_url(Dossier, "change", lapsed.pk) in only_lapsed
+    redirect = opco_client.get(admin_url(DelaiDecision, "change", lapsed.pk))
+    assert redirect.status_code == 302 and redirect.url == admin_url(Dossier, "change", lapsed.pk)

@@ -166,3 +166,122 @@ def test_flows_under_prefect_send_nothing_twice(prefect_harness):
     assert len(subjects) == 2, subjects
     assert DigestEnvoi.objects.count() == 1
     assert RappelCle.objects.filter(palier=7).count() == 1
+
+
+# --- One line per event, grouped by dossier, links to the portal -------------------------------
+
+
+def issued(courrier_ids, when):
+    from cases.services.courriers import courriers_issue_batch
+    from tests.factories import PDF_BYTES
+
+    courriers_issue_batch(courrier_ids=courrier_ids, now=when, render=lambda c: PDF_BYTES)
+
+
+@pytest.mark.django_db
+def test_the_digest_has_one_line_per_event_grouped_by_dossier_with_portal_links(settings):
+    from accounts.actors import Actor
+    from cases import services
+    from cases.models import Reglement
+    from tests.factories import UserFactory
+
+    settings.PORTAIL = {**settings.PORTAIL, "BASE_URL": "https://portail.opco.example"}
+    when = CUTOFF - timedelta(hours=3)
+    user, etab = of_user()
+    opco = Actor.for_user(UserFactory(opco=True))
+    dossier = DossierFactory(of_etablissement=etab, pro=True, en_cours=True, salarie_nom="MARTIN", salarie_prenom="Léa")
+    services.dossier_grant(actor=opco, dossier_id=dossier.pk, montants_pris_en_charge={"npec": "100"}, now=when)
+    reglement = Reglement.objects.create(
+        numero="0063618",
+        reference_virement="TLS/1",
+        date_paiement=TODAY,
+        beneficiaire=etab,
+        montant_total_ttc="10.00",
+        created_at=when,
+    )
+    Courrier.objects.create(
+        cle=f"reglement:{reglement.pk}:avis_paiement:of",
+        type="avis_paiement",
+        destinataire="of",
+        destinataire_etablissement=etab,
+        of_etablissement=etab,
+        reglement=reglement,
+        created_at=when,
+    )
+    issued(Courrier.objects.values_list("pk", flat=True), when)
+    assert Courrier.objects.filter(dossier=dossier).count() == 2  # the accord to the OF and to the entreprise
+
+    report = digest_send_all(today=TODAY, cutoff=CUTOFF, now=CUTOFF)
+
+    [message] = mail.outbox
+    text, html = message.body, message.alternatives[0][0]
+    assert report.courriers == 2 and "2 nouveaux courriers" in message.subject
+    assert text.count("Courrier d'accord") == 1  # one event, not one line per addressee
+    assert f"Dossier {dossier.reference} — Contrat de professionnalisation — Léa MARTIN" in text
+    assert "Règlement 0063618" in text and "Règlement Règlement" not in text and "Règlement Règlement" not in html
+    for page in (f"/dossiers/{dossier.pk}/", f"/paiements/{reglement.pk}/", "/notifications/"):
+        assert f"https://portail.opco.example{page}" in text and f'href="https://portail.opco.example{page}"' in html
+    assert f"{etab.raison_sociale} — SIRET {etab.siret}" in text
+    assert html.count("<li>") == 2
+
+
+# --- SMTP down: the run fails visibly, nothing is lost or sent twice, the next run completes ----
+
+
+@pytest.fixture
+def smtp(settings):
+    from tests.workflows.smtp import closed_port
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = closed_port()
+    settings.EMAIL_TIMEOUT = 5
+    settings.PORTAIL_FLOWS = {**settings.PORTAIL_FLOWS, "MAIL_RETRY_DELAYS": [0.5]}
+    return settings
+
+
+@pytest.mark.django_db(transaction=True)
+def test_smtp_down_fails_the_digest_run_and_the_next_run_sends_each_digest_once(prefect_harness, smtp):
+    from tests.workflows.smtp import SmtpServer
+
+    etab = EtablissementFactory()
+    dossier = DossierFactory(of_etablissement=etab)
+    users = [of_user(etab)[0] for _ in range(3)]
+    for user in users:
+        notify(user, dossier, CUTOFF - timedelta(hours=1))
+
+    down = daily_digest(today=TODAY, shards=1, return_state=True)
+
+    assert down.is_failed() and "ConnectionRefusedError" in down.message
+    assert not DigestEnvoi.objects.exists()
+    with SmtpServer(fail_after=2) as relay:  # comes back, then breaks down after two messages
+        smtp.EMAIL_PORT = relay.port
+        halfway = daily_digest(today=TODAY, shards=1, return_state=True)
+        assert halfway.is_failed() and len(relay.messages) == 2
+        assert DigestEnvoi.objects.count() == 2  # exactly the two sent
+        relay.fail_after = None
+        assert daily_digest(today=TODAY, shards=1, return_state=True).is_completed()
+        assert daily_digest(today=TODAY, shards=1, return_state=True).is_completed()  # nothing left to send
+
+    assert sorted(relay.recipients()) == sorted(u.email for u in users)  # each user once
+    assert DigestEnvoi.objects.count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_smtp_down_fails_the_key_reminders_run_and_the_next_run_sends_them_once(prefect_harness, smtp):
+    from tests.workflows.smtp import SmtpServer
+
+    admin = HabilitationFactory(admin=True)
+    HabilitationFactory(etablissement=admin.etablissement, admin=True, principal=False)
+    TestKeyReminders().key(admin.etablissement, 7)
+
+    assert key_expiry_reminders(today=TODAY, return_state=True).is_failed()
+    assert not RappelCle.objects.exists()
+    with SmtpServer() as relay:
+        smtp.EMAIL_PORT = relay.port
+        for _ in range(2):
+            assert key_expiry_reminders(today=TODAY, return_state=True).is_completed()
+
+    [message] = relay.messages  # one message to both administrators, once
+    assert len(message["To"].split(",")) == 2
+    assert set(RappelCle.objects.values_list("palier", flat=True)) == {30, 7}

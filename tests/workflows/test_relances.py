@@ -141,3 +141,37 @@ def test_the_flow_under_prefect(prefect_harness):
 
     assert first["relances_dossiers"] == 1 and second["relances_dossiers"] == 0
     assert relance_count(dossier=dossier) == 1
+
+
+@pytest.mark.django_db
+def test_a_relance_carries_the_date_and_pieces_of_the_request_and_its_rank():
+    dossier = waiting_dossier(40)
+    TransitionLog.objects.filter(dossier=dossier).update(
+        details={"pieces": [{"code": "CERFA_SIGNE", "libelle": "Exemplaire du CERFA signé"}], "commentaire": "Vite"}
+    )
+    facture = FactureFactory(etat="en_attente_de_pieces")
+    TransitionLog.objects.create(
+        facture=facture,
+        transition="demander_pieces",
+        source="en_cours_de_traitement",
+        target="en_attente_de_pieces",
+        actor_label="g",
+        channel="admin",
+        details={"pieces": [{"code": "CERTIFICAT_REALISATION", "libelle": "Certificat de réalisation"}]},
+        created_at=at(TODAY - timedelta(30)),
+    )
+
+    relances_enqueue(today=TODAY - timedelta(days=20), now=at(TODAY - timedelta(days=20), 6))
+    relances_enqueue(today=TODAY, now=at(TODAY, 6))
+
+    first, second = Courrier.objects.filter(dossier=dossier, destinataire="of").order_by("created_at")
+    assert first.contexte == {
+        "date_demande": (TODAY - timedelta(days=40)).isoformat(),
+        "pieces": [{"code": "CERFA_SIGNE", "libelle": "Exemplaire du CERFA signé"}],
+        "commentaire": "Vite",
+        "rang": 1,
+    }
+    assert second.contexte["rang"] == 2
+    on_facture = Courrier.objects.get(facture=facture)
+    assert on_facture.contexte["pieces"][0]["libelle"] == "Certificat de réalisation"
+    assert on_facture.contexte["date_demande"] == (TODAY - timedelta(days=30)).isoformat()
