@@ -152,6 +152,10 @@ def spec_of(f: Field, path_: str | None = None, *, only=None) -> Spec:
         codes = CODE_LISTS[f.codes]
         if codes.open:
             return Spec(f, where, "liste")
+        if path_ is not None:  # a cell of the periods table: the codes are their own labels (SMIC, SMC)
+            return Spec(
+                f, where, "select", groups=(OptGroup("", tuple(Option(str(c), str(c)) for c in codes.values())),)
+            )
         return Spec(f, where, "select", groups=_groups(codes, only))
     if kind == "telephone":
         return Spec(f, where, "texte", "tel")
@@ -590,6 +594,26 @@ class Affichage:
         return slot in self.vus or problem.field in self.vus or block_of(slot.removeprefix("bloc:")) in self.blocs
 
 
+# Whose field it is, for labels that several parties share (« N° et voie », « Téléphone »…).
+OWNERS = {
+    "employeur": "Employeur",
+    "apprenti": "Apprenti(e)",
+    "apprenti.responsableLegal": "Représentant légal",
+    "organismeFormation": "CFA",
+    "organismeFormationLieuFormationPrincipal": "Lieu principal de formation",
+}
+_LABELS = [f.label for f in FIELDS.values()]
+SHARED_LABELS = {label for label in _LABELS if _LABELS.count(label) > 1}
+
+
+def _qualified(path_: str) -> str:
+    label = FIELDS[path_].label
+    if label not in SHARED_LABELS:
+        return label
+    owner = path_.rpartition(".")[0].removesuffix(".adresse")
+    return f"{OWNERS.get(owner, owner)} — {label}"
+
+
 def _label_of(slot: str) -> str:
     if slot.startswith("bloc:"):
         key = slot.removeprefix("bloc:")
@@ -599,7 +623,7 @@ def _label_of(slot: str) -> str:
     match = _PERIODE_NAME.match(slot)
     if match:
         return f"Période {int(match.group(1)) + 1} — {PERIODE_ITEMS[match.group(2)].label}"
-    return FIELDS[slot].label if slot in FIELDS else slot
+    return _qualified(slot) if slot in FIELDS else slot
 
 
 def _href(slot: str) -> str:
@@ -837,8 +861,13 @@ def handle(page: Page, payload_initial: dict | None) -> HttpResponse:
     if request.POST.get("_choisir"):
         problems = choose_employer(page.viewer, payload, request.POST["_choisir"])
         readonly = apply_referentials(page.viewer, payload)
-        status = 422 if problems else 200
-        return page.render(payload, status=status, readonly=readonly, **{**common, "extra": lu.problems + problems})
+        return page.render(
+            payload,
+            status=422 if problems else 200,
+            readonly=readonly,
+            recherche=chosen(payload, problems),
+            **{**common, "extra": lu.problems + problems},
+        )
     if action == "rechercher":
         recherche = search(page.viewer, request.POST.get("_recherche", ""))
         return page.render(payload, status=recherche["status"], recherche=recherche, readonly=readonly, **common)
@@ -960,12 +989,24 @@ def choose_employer(viewer: Viewer, payload: dict, siret: str) -> list[Problem]:
     if _employer(viewer, siret) is None:
         return [
             Problem(
-                "employeur.siret",
-                "Cet établissement n'est pas référencé par l'OPCO : contactez votre délégation régionale.",
+                "employeur.siret", "Établissement introuvable dans le référentiel de l'OPCO : relancez la recherche."
             )
         ]
     _set(payload, "employeur.siret", siret)
     return []
+
+
+def chosen(payload: dict, problems: list[Problem]) -> dict:
+    """What the search area says once an établissement has been chosen."""
+    if problems:
+        return {"texte": "", "erreurs": [], "resultats": None, "echec": " ".join(p.message for p in problems)}
+    return {
+        "texte": "",
+        "erreurs": [],
+        "resultats": None,
+        "choisi": get_path(payload, "employeur.denomination"),
+        "siret": get_path(payload, "employeur.siret"),
+    }
 
 
 def change_periods(payload: dict, action: str) -> None:
@@ -1088,8 +1129,7 @@ def choisir(request: HttpRequest) -> HttpResponse:
         request, lu.payload, vus=_words(request.POST, "_vus"), extra=problems, avenant=avenant_mode
     )
     bloc = next(b for b in view.blocs if b.block.key == key)
-    chosen = None if problems else get_path(lu.payload, "employeur.denomination")
-    context = {"bloc": bloc, "vue": view, "verdict": verdict, "choisi": chosen, "payload": lu.payload, "cle": key}
+    context = {"bloc": bloc, "vue": view, "verdict": verdict, "recherche": chosen(lu.payload, problems), "cle": key}
     return render(request, "portal/saisie/_choix_employeur.html", context, status=422 if problems else 200)
 
 

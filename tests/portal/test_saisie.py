@@ -345,6 +345,7 @@ def test_choosing_an_etablissement_fills_the_grey_referential_fields_with_or_wit
         assert "readonly" in input_tag(chosen, path), path
     assert value_of(chosen, "apprenti.nom") == "MARTIN"
     assert "readonly" not in input_tag(chosen, "employeur.telephone")
+    assert f"Établissement sélectionné : {entreprise.raison_sociale}" in text_of(chosen)
 
 
 def test_a_public_employer_is_found_but_told_apart_and_refused_on_save(admin_a, tenant_a):

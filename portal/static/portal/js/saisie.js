@@ -30,7 +30,11 @@
     remember("_vus", event.target.name);
     hidden("_dernier").value = event.target.name;
   }, true);
-  form.addEventListener("htmx:configRequest", function () { hidden("_dernier").value = ""; });
+  // La vérification part toujours vers son adresse, même si htmx a retenu un bouton (et son formaction).
+  form.addEventListener("htmx:configRequest", function (event) {
+    if (event.detail.elt === form) { event.detail.path = form.getAttribute("hx-post"); }
+    hidden("_dernier").value = "";
+  });
 
   // Un champ parcouru, un bloc quitté : ses champs obligatoires vides peuvent être signalés.
   form.addEventListener("focusout", function (event) {
