@@ -395,13 +395,28 @@ def enrich_periods(payload: dict, verdict: CerfaVerdict) -> None:
 # --- What the page shows --------------------------------------------------------------------------
 
 
-def _as_text(value) -> str:
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _is_iso_date(text: str) -> bool:
+    if not _ISO_DATE.match(text):
+        return False
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _as_text(value, kind: str = "") -> str:
     if value is None or isinstance(value, (dict, list)):
         return ""
     if isinstance(value, bool):
         return "oui" if value else "non"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, float) and kind in ("montant", "taux"):
+        return str(value).replace(".", ",")  # as a French user types it (read back by :func:`convert`)
     return str(value)
 
 
@@ -452,6 +467,13 @@ class Champ:
     def inconnue(self) -> bool:
         """A select's value that is not one of its options (kept so that nothing typed is lost)."""
         return bool(self.value) and all(o.value != self.value for g in self.spec.groups for o in g.options)
+
+    @property
+    def type_saisie(self) -> str:
+        """The input's type; a date that is not one stays a text box, so that what was typed is kept."""
+        if self.spec.input_type == "date" and self.value and not _is_iso_date(self.value):
+            return "text"
+        return self.spec.input_type
 
     @property
     def describedby(self) -> str:
@@ -553,9 +575,6 @@ class Vue:
     avenant: list[Champ]
     slots: list[Slot]
     annonce: str = ""
-
-    def statut(self, key: str) -> Statut:
-        return next(s for s in self.statuts if s.key == key)
 
 
 class Affichage:
@@ -660,7 +679,7 @@ def build_view(
         raw = get_path(payload, spec.path) if value is None else value
         return Champ(
             spec,
-            _as_text(raw),
+            _as_text(raw, spec.field.kind),
             shown.erreurs.get(spec.path, []),
             shown.avertissements.get(spec.path, []),
             readonly=spec.path in readonly,
@@ -678,8 +697,8 @@ def build_view(
     statuts = []
     bad_by_block: dict[str, int] = {}
     for slot, messages_ in shown.erreurs.items():
-        key = slot.removeprefix("bloc:") if slot.startswith("bloc:") else block_of(ALIASES.get(slot, slot))
-        bad_by_block[key] = bad_by_block.get(key, 0) + len(messages_)
+        if slot != "motif":  # the avenant's own field belongs to no block
+            bad_by_block[_block_key(slot)] = bad_by_block.get(_block_key(slot), 0) + len(messages_)
     for b in verdict.blocks:
         statuts.append(Statut(b.key, b.completeness, bad_by_block.get(b.key, 0), b.is_complete and not b.problems))
     by_key = {s.key: s for s in statuts}
@@ -868,6 +887,8 @@ def handle(page: Page, payload_initial: dict | None) -> HttpResponse:
             recherche=chosen(payload, problems),
             **{**common, "extra": lu.problems + problems},
         )
+    if action == "entree":  # Enter in a field, without JavaScript: a search when one is typed, else « Vérifier »
+        action = "rechercher" if request.POST.get("_recherche", "").strip() else "verifier"
     if action == "rechercher":
         recherche = search(page.viewer, request.POST.get("_recherche", ""))
         return page.render(payload, status=recherche["status"], recherche=recherche, readonly=readonly, **common)

@@ -312,6 +312,10 @@ def test_the_employer_search_needs_nine_digits_and_lists_the_referentials_etabli
     assert short.status_code == 422
     assert "Saisissez au moins les 9 premiers chiffres du SIRET." in text_of(short)
     assert unknown.status_code == 200 and "Aucun établissement référencé par l'OPCO" in text_of(unknown)
+    # Without JavaScript, Enter in the search box submits the form's first button: a search.
+    enter = admin_a.post(NOUVEAU, {"_recherche": siren, "_action": "entree", "apprenti.nom": "MARTIN"})
+    assert enter.status_code == 200 and f'name="_choisir" value="{tenant_a.entreprise.siret}"' in enter.content.decode()
+    assert value_of(enter, "apprenti.nom") == "MARTIN"
 
 
 def test_choosing_an_etablissement_fills_the_grey_referential_fields_with_or_without_javascript(admin_a, tenant_a):
@@ -601,6 +605,8 @@ def test_bad_input_never_breaks_the_page_and_each_value_gets_its_french_message(
     assert slot(response, "apprenti.handicap") == "Répondez par oui ou par non."
     assert slot(response, "contrat.salaireEmbauche") == "Un nombre est attendu (ex. : 1234.56)."
     assert value_of(response, "contrat.dureeTravailHebdoHeures") == "35h"
+    assert value_of(response, "apprenti.dateNaissance") == "2008-02-31"  # read as a French date, kept as typed
+    assert 'type="text" id="c-apprenti-dateNaissance"' in response.content.decode()
     assert value_of(response, "formation.intituleQualification") == "x" * 5000
     assert '<option value="Z" selected>' in response.content.decode()
 
