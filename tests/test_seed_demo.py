@@ -1,6 +1,7 @@
 """``manage.py seed_demo``: the guide's demo through the real services, idempotent, every state of
 every lifecycle, tenancy between the two OF, and the bulk ``--scale`` generator."""
 
+import io
 from collections import deque
 from decimal import Decimal
 from io import StringIO
@@ -11,6 +12,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Count
 from django.test import override_settings
+from pypdf import PdfReader
 
 from accounts.actors import Actor
 from accounts.models import Etablissement, Habilitation, User
@@ -48,8 +50,9 @@ MODELS = (
 
 
 @pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The demo, seeded once for the module inside a transaction rolled back at the end."""
+def seeded(django_db_setup, django_db_blocker, tmp_path_factory, pdf_listener):
+    """The demo, seeded once for the module inside a transaction rolled back at the end (its courriers
+    rendered by the session's LibreOffice listener)."""
     media = tmp_path_factory.mktemp("seed-media")
     out = StringIO()
     with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media, PASSWORD_HASHERS=FAST_HASHER):
@@ -148,8 +151,17 @@ def test_courriers_are_issued_and_notified_some_read_some_not(seeded, db):
     assert issued.count() > 10
     assert Courrier.objects.filter(statut=StatutCourrier.DEMANDE).exists()
     assert not issued.filter(fichier="").exists()
-    first = issued.order_by("pk").first()
-    assert (Path(seeded["media"]) / first.fichier.name).read_bytes().startswith(b"%PDF-")
+    for courrier in (
+        issued.order_by("pk").first(),
+        issued.get(type="avis_paiement", reglement__reference_virement="TLS/237081"),
+    ):
+        data = (Path(seeded["media"]) / courrier.fichier.name).read_bytes()
+        text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+        # A real letter, not a placeholder: the OPCO's letterhead, the place and date, the object.
+        assert "OPCO Mobilités" in text and "Sèvres, le" in text and "Objet :" in text, text
+    assert "Avis de paiement" in text and "TLS/237081" in text
+    failed = Courrier.objects.get(statut=StatutCourrier.ECHEC)
+    assert failed.tentatives == 3 and "back-office" in failed.erreur and not failed.fichier
 
     maryline = User.objects.get(email="maryline.gadras@of-generique.example")
     mine = Notification.objects.filter(user=maryline)
@@ -232,3 +244,12 @@ def test_reset_recreates_the_same_demo(seeded, db, fast_hasher):
     assert after["Dossier"] == before["Dossier"] - 50
     assert Dossier.objects.filter(numero=3866466, version=1, numero_depot="076202209037237").exists()
     assert "supprimées" in out.getvalue()
+
+
+def test_the_logins_alone_for_the_demo_banner(db):
+    out = StringIO()
+
+    call_command("seed_demo", "--comptes", stdout=out)
+
+    assert "guillem.fondin@opco-mobilites.example" in out.getvalue() and "gestion-opco-demo" in out.getvalue()
+    assert not Dossier.objects.exists()  # nothing created

@@ -90,7 +90,6 @@ class DossierSansReponseAdmin(_QueueAdmin):
         "derniere_relance",
     )
     list_filter = (DemandeAgeFilter, "dispositif", "subroge")
-    ordering = ("demande_at", "pk")
 
     def get_queryset(self, request):
         actor = _actor(request)
@@ -134,7 +133,6 @@ class DelaiDecisionAdmin(_QueueAdmin):
         "issue_du_silence",
     )
     list_filter = (SituationFilter, "dispositif", "etat")
-    ordering = ("complete_since", "pk")
 
     def get_queryset(self, request):
         actor = _actor(request)

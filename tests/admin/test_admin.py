@@ -1155,3 +1155,9 @@ def test_the_queue_of_decision_clocks_filters_at_risk_and_lapsed(opco_client):
     assert admin_url(Dossier, "change", lapsed.pk) in only_lapsed
     redirect = opco_client.get(admin_url(DelaiDecision, "change", lapsed.pk))
     assert redirect.status_code == 302 and redirect.url == admin_url(Dossier, "change", lapsed.pk)
+
+
+def test_the_system_checks_pass():
+    from django.core.management import call_command
+
+    call_command("check", fail_level="WARNING")

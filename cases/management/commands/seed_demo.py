@@ -41,9 +41,15 @@ class Command(BaseCommand):
             help="Ajoute N dossiers générés en masse (insertion par lots), pour les mesures de charge.",
         )
         parser.add_argument("--batch-size", type=int, default=5_000, help="Taille des lots de --scale (5 000).")
+        parser.add_argument(
+            "--comptes", action="store_true", help="Affiche seulement les comptes de démonstration (rien n'est créé)."
+        )
         parser.add_argument("--seed", type=int, default=20221014, help="Graine du tirage aléatoire de --scale.")
 
-    def handle(self, *args, reset=False, scale=0, batch_size=5_000, seed=20221014, **options):
+    def handle(self, *args, reset=False, scale=0, batch_size=5_000, seed=20221014, comptes=False, **options):
+        if comptes:
+            self._print_logins()
+            return
         if scale < 0:
             raise CommandError("--scale attend un nombre positif de dossiers.")
         verbose = options.get("verbosity", 1) >= 1

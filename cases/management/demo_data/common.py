@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.management.base import CommandError
 
 from accounts.actors import Channel
-from cases.models import Courrier, NatureFinancement
+from cases.models import NatureFinancement
 from rules.identifiers import uai_complete, uai_is_valid
 from rules.lifecycles import DOSSIER_LIFECYCLES, INITIAL_DOSSIER_STATE, Dispositif, EtatDossier, EtatFacture, Transition
 
@@ -141,14 +141,3 @@ def demo_pdf(title: str, lines: Sequence[str] = ()) -> bytes:
         out += b"%010d 00000 n \n" % offset
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
     return bytes(out)
-
-
-def _courrier_pdf(courrier: Courrier) -> bytes:
-    return demo_pdf(
-        courrier.nom,
-        [
-            f"Destinataire : {courrier.destinataire_etablissement.raison_sociale}",
-            f"SIRET : {courrier.destinataire_etablissement.siret}",
-            f"Demandé le {courrier.created_at:%d/%m/%Y}",
-        ],
-    )

@@ -25,7 +25,6 @@ from cases.management.demo_data.common import (
     GUIDE_NUMERO_DEPOT,
     A,
     E,
-    _courrier_pdf,
     cerfa_uai,
     dec,
     demo_pdf,
@@ -52,10 +51,12 @@ from cases.models import (
     Reglement,
     StatutCourrier,
     TransitionLog,
+    TypeCourrier,
 )
 from cases.services import Upload
-from cases.services.courriers import courrier_issue
+from cases.services.courriers import MAX_ATTEMPTS, courrier_issue
 from common.errors import InvalidInput
+from documents.errors import DocumentError
 from rules import cerfa
 from rules.actions import PIECES_ACCEPTEES, Droit
 from rules.identifiers import uai_is_valid
@@ -453,26 +454,33 @@ class DemoSeeder:
 
     # Courriers and notifications
     def _issue_courriers(self) -> str:
-        """Issue the outbox with a small PDF (the real renderer is the courrier flow's business);
-        the two latest courriers stay « demandé » and one ends « en échec ». Returns the error that
-        stopped the issuing, if any (the courriers then stay in the outbox)."""
+        """Issue the outbox through the courrier pipeline's service with the real renderer (PDF by the
+        configured converter), avis de paiement included, each dated two hours after its request. The two
+        latest dossier letters stay « demandé » for the running flows to issue, and one ends « en échec »
+        (its attempts fail on purpose) for the gestionnaire to put back in the file. Returns the error
+        that stopped the issuing, if any (the courriers then stay in the outbox, for the flows)."""
+        from documents import warm_up
+
         ofs = [e.pk for key, e in self.etabs.items() if key in OF_ACTORS]
         pending = list(
             Courrier.objects.filter(of_etablissement__in=ofs, statut=StatutCourrier.DEMANDE)
             .order_by("created_at", "pk")
-            .values_list("pk", "created_at")
+            .values_list("pk", "created_at", "type")
         )
-        to_issue, failing = pending[:-3], pending[-3:-2]
+        dossier_letters = [p for p in pending if p[2] != TypeCourrier.AVIS_PAIEMENT]
+        left, failing = dossier_letters[-2:], dossier_letters[-3:-2]
+        to_issue = [p for p in pending if p not in left and p not in failing]
         with _quiet("cases.services.courriers"):
-            for pk, created_at in to_issue:
-                when = min(created_at + timedelta(hours=2), self.now)
-                if courrier_issue(courrier_id=pk, now=when, render=_courrier_pdf).echecs:
+            try:
+                warm_up()
+            except DocumentError as exc:
+                return str(exc)
+            for pk, created_at, _type in to_issue:
+                if courrier_issue(courrier_id=pk, now=min(created_at + timedelta(hours=2), self.now)).echecs:
                     return Courrier.objects.get(pk=pk).erreur
-            for pk, created_at in failing:
-                for _ in range(10):
+            for pk, created_at, _type in failing:
+                for _ in range(MAX_ATTEMPTS):
                     courrier_issue(courrier_id=pk, now=min(created_at + timedelta(hours=2), self.now), render=_fail)
-                    if Courrier.objects.get(pk=pk).statut != StatutCourrier.DEMANDE:
-                        break
         return ""
 
     def _read_some_notifications(self) -> None:
@@ -525,7 +533,9 @@ def _courriel(prenom: str, nom: str) -> str:
 
 
 def _fail(courrier: Courrier) -> bytes:
-    raise RuntimeError("convertisseur PDF indisponible (échec simulé par les données de démonstration)")
+    raise RuntimeError(
+        "échec voulu par les données de démonstration : remettez ce courrier dans la file depuis le back-office"
+    )
 
 
 @contextmanager
