@@ -83,10 +83,28 @@ class RequiredByService:
             self.required = required
 
 
+class DateWidget(forms.DateInput):
+    """A date picker; what was typed and is no date stays a text box, so that nothing is lost."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        if isinstance(value, str) and value:
+            try:
+                date.fromisoformat(value)
+            except ValueError:
+                context["widget"]["type"] = "text"
+        return context
+
+
 class DateParsed(RequiredByService, forms.DateField):
     """A date typed as ``jj/mm/aaaa`` or sent by a date picker (``aaaa-mm-jj``)."""
 
-    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    widget = DateWidget
     input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
     default_error_messages = {"invalid": "Saisissez une date valide (jj/mm/aaaa)."}
 
@@ -96,7 +114,7 @@ class DateParsed(RequiredByService, forms.DateField):
 
 
 class DateFiltre(forms.DateField):
-    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    widget = DateWidget
     default_error_messages = {"invalid": "Saisissez une date valide (jj/mm/aaaa)."}
 
     def __init__(self, **kwargs):
@@ -460,7 +478,7 @@ def synthese(request: HttpRequest, dossier_id: int) -> HttpResponse:
 class PiecesForm(PortalForm):
     """Only what the user sent; the files are read from ``request.FILES`` with the API's checks."""
 
-    fichiers = forms.Field(label="Vos fichiers", required=False)
+    fichiers = forms.Field(label="Documents à envoyer", required=False)
 
 
 def _uploads(request: HttpRequest, name: str):

@@ -501,7 +501,7 @@ def test_the_facture_form_has_the_guide_fields(gest_a, tenant_a):
         assert label in text
     assert "Montant TTC" in text and "Commentaire" in text
     assert "Joindre votre facture au format pdf" in text and "Joindre vos pièces justificatives" in text
-    assert '<label class="zone-depot" for="id_fichier">' in response.content.decode()
+    assert '<div class="zone-depot">\n    <label for="id_fichier">' in response.content.decode()
     assert ">Envoyer</button>" in response.content.decode()
 
 
@@ -549,6 +549,14 @@ def test_bad_facture_input_is_told_on_the_field_kept_and_nothing_is_stored(
     assert "Premier semestre</textarea>" in html
     assert Facture.objects.filter(dossier=tenant_a.dossier).count() == 2
     assert stored_files() == before
+
+
+def test_a_date_that_is_no_date_stays_as_typed(gest_a, tenant_a):
+    response = facture_post(gest_a, tenant_a.dossier, {**FACTURE, "date_facture": "31/02/2026"})
+    ok = facture_post(gest_a, tenant_a.dossier, {**FACTURE, "montant_ht": "x"})
+
+    assert 'type="text" name="date_facture" value="31/02/2026"' in response.content.decode()
+    assert 'type="date" name="date_facture" value="2026-11-02"' in ok.content.decode()
 
 
 def test_a_future_date_is_refused_by_the_service(gest_a, tenant_a):
