@@ -548,6 +548,7 @@ NOTIFICATION_SORTS: dict[str, tuple[str, ...]] = {
     "prenom": ("courrier__dossier__salarie_prenom",),
     "nom": ("courrier__dossier__salarie_nom",),
     "lue": ("read_at",),
+    "message": ("courrier__type", "courrier__destinataire"),  # the courrier named under the message
 }
 
 

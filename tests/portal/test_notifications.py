@@ -298,7 +298,7 @@ def test_bad_parameters_are_422(gest_a, query, message):
 
 def test_sort_on_every_sortable_column_and_filters_kept(gest_a, many):
     page = gest_a.get(f"{LIST}?lue=non")
-    for column in ("numero", "siret", "raison_sociale", "prenom", "nom", "date", "lue"):
+    for column in ("numero", "message", "siret", "raison_sociale", "prenom", "nom", "date", "lue"):
         assert f"?lue=non&tri={column}" in hrefs(page) or f"?lue=non&tri=-{column}" in hrefs(page), column
         assert gest_a.get(f"{LIST}?lue=non&tri={column}").status_code == 200
         assert gest_a.get(f"{LIST}?lue=non&tri=-{column}").status_code == 200
@@ -310,6 +310,11 @@ def test_sort_on_every_sortable_column_and_filters_kept(gest_a, many):
     assert names == sorted(names) and names[0] == "DURAND"
     assert [r.split(" Léa ")[1].split(" ")[0] for r in rows(by_name_desc)][0] == "MARTIN"
     assert 'aria-sort="descending"' in page.content.decode()  # by date, the latest first
+
+    notify(many.gestionnaire, facture=many.facture)
+    by_message = rows(gest_a.get(f"{LIST}?tri=message&taille=100"))
+    assert "Courrier d'accord" in by_message[0] and f"Facture {many.facture.numero}" in by_message[-1]
+    assert "Rejet de facture" in by_message[-1]
 
 
 def test_pagination_keeps_the_filters(gest_a, many):
