@@ -22,8 +22,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.actors import Actor, Channel
-from cases.models import NatureFinancement
-from cases.permissions import ensure_dossier_action, has_droit
+from cases.models import Dossier, NatureFinancement
+from cases.permissions import actions_on_dossier, ensure_dossier_action, has_droit
 from cases.selectors import (
     DossierFilters,
     DossierSynthesis,
@@ -41,7 +41,7 @@ from common.paging import Page, PageRequest
 from portal.context import portal_view
 from portal.forms import PortalForm, apply_problems
 from portal.templatetags.portail import date_fr, euros
-from rules.actions import Action, Droit, dossier_actions
+from rules.actions import Action, Droit
 from rules.lifecycles import (
     DISPOSITIF_LABELS,
     ETAT_DOSSIER_LABELS,
@@ -52,12 +52,7 @@ from rules.lifecycles import (
 from rules.motifs import MOTIFS_RUPTURE
 from rules.verdicts import Problem
 
-ONGLETS_DISPOSITIFS = [
-    (Dispositif.APPRENTISSAGE.value, "Contrat d'apprentissage"),
-    (Dispositif.PROFESSIONNALISATION.value, "Contrat de professionnalisation"),
-    (Dispositif.PRO_A.value, "Pro-A"),
-    (Dispositif.ACTION_FORMATION.value, "Action de formation"),
-]
+ONGLETS_DISPOSITIFS = [(d.value, d.label) for d in Dispositif]
 LISTE_TITRES = {
     Dispositif.APPRENTISSAGE: "Contrats d'apprentissage",
     Dispositif.PROFESSIONNALISATION: "Contrats de professionnalisation",
@@ -260,17 +255,16 @@ class Ligne:
 
 
 def _ligne(row: dict, actor: Actor, etablissement_id: int) -> Ligne:
-    role = actor.role_on(etablissement_id)
-    actions = (
-        dossier_actions(
+    # The row's allowed actions, from the same function as the synthesis (no query: the list's values;
+    # every row belongs to the établissement the list is bounded to).
+    actions = actions_on_dossier(
+        actor,
+        Dossier(
             dispositif=row["dispositif"],
             etat=row["etat"],
             subroge=row["subroge"],
-            role=role,
-            droits=None if actor.is_opco else actor.droits_on(etablissement_id),
-        )
-        if role is not None
-        else frozenset()
+            of_etablissement_id=etablissement_id,
+        ),
     )
     return Ligne(
         id=row["id"],
