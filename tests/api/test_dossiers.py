@@ -244,7 +244,7 @@ def test_a_refused_upload_stores_nothing(gest_a, tenant_a, files, field):
 
 
 def test_an_oversized_upload_is_refused_before_reading(gest_a, tenant_a, monkeypatch):
-    monkeypatch.setattr("api.common.MAX_UPLOAD_BYTES", 10)
+    monkeypatch.setattr("cases.services._common.MAX_UPLOAD_BYTES", 10)
 
     response = gest_a.post(
         f"{API}/dossiers/{tenant_a.dossier.pk}/pieces", {"fichiers": [SimpleUploadedFile("gros.pdf", PDF_BYTES)]}

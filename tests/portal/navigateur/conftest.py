@@ -50,9 +50,11 @@ def _no_csp_violation(page):
     violations: list[str] = []
     page.on(
         "console",
-        lambda message: violations.append(message.text)
-        if message.type == "error" and "Content Security Policy" in message.text
-        else None,
+        lambda message: (
+            violations.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
     )
     yield
     assert not violations, "Violation de la CSP :\n" + "\n".join(violations)
