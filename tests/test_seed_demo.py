@@ -247,9 +247,10 @@ def test_reset_recreates_the_same_demo(seeded, db, fast_hasher):
 
 
 def test_the_logins_alone_for_the_demo_banner(db):
+    before = counts()
     out = StringIO()
 
     call_command("seed_demo", "--comptes", stdout=out)
 
     assert "guillem.fondin@opco-mobilites.example" in out.getvalue() and "gestion-opco-demo" in out.getvalue()
-    assert not Dossier.objects.exists()  # nothing created
+    assert counts() == before  # nothing created

@@ -105,7 +105,8 @@ def test_an_empty_sender_address_leaves_no_blank_line(courrier_for, settings):
     data = render_courrier(courrier_for(TypeCourrier.ACCORD), "docx", today=TODAY)
 
     header = [p.text for p in Document(io.BytesIO(data)).sections[0].header.paragraphs]
-    assert header == ["OPCO Mobilités", "Opérateur de compétences", "Tél. 01 00 00 00 00 — gestion@opco-mobilites.example"]
+    contact = "Tél. 01 00 00 00 00 — gestion@opco-mobilites.example"
+    assert header == ["OPCO Mobilités", "Opérateur de compétences", contact]
 
 
 def test_avis_de_paiement_docx(reglement):

@@ -5,17 +5,18 @@ nothing run by hand; the run is in the server's history, created by its schedule
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
-import httpx
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -52,6 +53,14 @@ def wait(what: str, seconds: float, check, processes) -> None:
         time.sleep(1)
     logs = "\n".join(f"--- {name}\n{Path(log).read_text()[-3000:]}" for name, _, log in processes)
     raise AssertionError(f"{what} : rien après {seconds} s\n{logs}")
+
+
+def api_post(url: str, body: dict) -> list:
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}, method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -102,8 +111,9 @@ def test_a_scheduled_run_starts_by_itself_issues_the_courrier_and_is_visible(pdf
 
         def healthy() -> bool:
             try:
-                return httpx.get(f"{api}/health", timeout=2).status_code == 200
-            except httpx.HTTPError:
+                with urllib.request.urlopen(f"{api}/health", timeout=2) as response:
+                    return response.status == 200
+            except OSError:
                 return False
 
         wait("le serveur Prefect", 180, healthy, processes)
@@ -122,12 +132,11 @@ def test_a_scheduled_run_starts_by_itself_issues_the_courrier_and_is_visible(pdf
 
         wait("l'émission planifiée des courriers", 240, issued, processes)
 
-        runs = httpx.post(
+        runs = api_post(
             f"{api}/flow_runs/filter",
-            json={"flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}}, "sort": "EXPECTED_START_TIME_ASC"},
-            timeout=10,
-        ).json()
-        deployments = httpx.post(f"{api}/deployments/filter", json={}, timeout=10).json()
+            {"flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}}, "sort": "EXPECTED_START_TIME_ASC"},
+        )
+        deployments = api_post(f"{api}/deployments/filter", {})
     finally:
         for _, proc, _ in reversed(processes):
             stop(proc)

@@ -42,6 +42,7 @@ class Command(BaseCommand):
             converter.start()
         except ConverterUnavailable as exc:
             raise CommandError(str(exc)) from exc
+        self._warm_up(converter)
         self.stdout.write(f"Convertisseur PDF prêt sur le port {port} (pid {converter.pid}).")
         self.stdout.flush()
         try:
@@ -51,8 +52,24 @@ class Command(BaseCommand):
                     try:
                         converter.stop()
                         converter.start()
+                        self._warm_up(converter)
                         self.stdout.write(f"Convertisseur PDF redémarré (pid {converter.pid}).")
                     except ConverterUnavailable as exc:
                         self.stderr.write(f"Redémarrage impossible : {exc}")
         finally:
             converter.close()
+
+    def _warm_up(self, converter) -> None:
+        """Convert the letter template once: LibreOffice loads its filters and fonts before the first courrier."""
+        import io
+
+        from documents import styles
+        from documents.errors import DocumentError
+        from documents.templates import load_template
+
+        try:
+            buffer = io.BytesIO()
+            load_template(styles.COURRIER_TEMPLATE).save(buffer)
+            converter.convert(buffer.getvalue())
+        except DocumentError as exc:
+            self.stderr.write(f"Préchauffage du convertisseur impossible : {exc}")
