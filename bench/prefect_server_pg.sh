@@ -29,8 +29,7 @@ export DATABASE_URL="$PG/portail_prefect_app" PORTAIL_VAR_DIR="$work/var"
 $PY manage.py migrate -v0
 $PY manage.py seed_demo >/dev/null
 
-echo "==> Work pool, déploiements, worker dans un autre processus"
-$PREFECT work-pool create portail --type process --overwrite >/dev/null
+echo "==> Déploiements (le work pool est créé par workflows.deploy), worker dans un autre processus"
 $PY -m workflows.deploy --pool portail --paused
 PREFECT_HOME="$work/worker-home" $PREFECT worker start --pool portail --limit 2 >"$work/worker.log" 2>&1 &
 pids+=($!)

@@ -115,13 +115,19 @@ wait_until "Le serveur Prefect" curl -fsS "$PREFECT_API_URL/health"
 
 echo "==> 8. Déploiements, deux fois (le work pool n'est créé qu'une fois, les déploiements sont les mêmes)"
 # Paused here: the bench starts its runs itself (in production, the schedules start them).
-PREFECT_HOME=$work/deploy $PY -m workflows.deploy --pool portail --paused | sort >"$work/deploy-1"
-PREFECT_HOME=$work/deploy $PY -m workflows.deploy --pool portail --paused | sort >"$work/deploy-2"
+uuids() { grep -oE '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' | sort; }
+PREFECT_HOME=$work/deploy $PY -m workflows.deploy --pool portail --paused | uuids >"$work/deploy-1"
+PREFECT_HOME=$work/deploy $PY -m workflows.deploy --pool portail --paused | uuids >"$work/deploy-2"
 diff -q "$work/deploy-1" "$work/deploy-2" >/dev/null || { echo "ÉCHEC : le 2e déploiement diffère" >&2; exit 1; }
 pools=$(curl -fsS -X POST "$PREFECT_API_URL/work_pools/filter" -H 'content-type: application/json' -d '{}' |
   $PY -c "import json, sys; print(sum(p['name'] == 'portail' for p in json.load(sys.stdin)))")
 echo "    $(wc -l <"$work/deploy-1") déploiements, identiques au 2e passage ; work pools « portail » : $pools"
 [ "$pools" = 1 ]
+curl -fsS -X POST "$PREFECT_API_URL/deployments/filter" -H 'content-type: application/json' -d '{}' | $PY -c "
+import json, sys
+deployments = json.load(sys.stdin)
+print('    points d\'entrée :', ', '.join(sorted(d['entrypoint'] for d in deployments)))
+assert all(d['entrypoint'].startswith('workflows.') and not d['path'] for d in deployments), 'chemin de machine'"
 
 worker() {  # worker I: its converter on its own ports, then the Prefect worker (health check on its own port)
   local i=$1
