@@ -18,6 +18,7 @@ from dataclasses import asdict
 from django.conf import settings
 from django.utils import timezone
 from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 
 import workflows  # noqa: F401 — sets Django up when Prefect loads this file as a script
 from cases.services.alerts import courriers_backlog_alert
@@ -44,7 +45,7 @@ def _report(data: dict) -> IssueReport:
 # --- Render, store, notify (I/O: retried with backoff) ---------------------------------------
 
 
-@task(name="emettre-lot")
+@task(name="emettre-lot", cache_policy=NO_CACHE)  # called again with the same input: never a cached result
 def issue_batch(limit: int) -> dict:
     fresh_connection()
     report = courriers_issue_pending(limit=limit, now=timezone.now())
@@ -57,10 +58,14 @@ def issue_batch(limit: int) -> dict:
     return asdict(report)
 
 
-@task(name="surveiller-file")
+@task(name="surveiller-file", cache_policy=NO_CACHE)
 def watch_backlog() -> bool:
     fresh_connection()
-    return courriers_backlog_alert(now=timezone.now())
+    try:
+        return courriers_backlog_alert(now=timezone.now())
+    except Exception:  # noqa: BLE001 - an alert that cannot go out must not stop the courriers
+        get_run_logger().exception("L'alerte de file des courriers n'a pas pu être envoyée.")
+        return False
 
 
 @flow(name="courriers", flow_run_name="courriers-{batch_size}", log_prints=True, **HOOKS)

@@ -151,3 +151,14 @@ def test_a_scheduled_run_starts_by_itself_issues_the_courrier_and_is_visible(pdf
     assert lateness.total_seconds() < 10, lateness
     assert Notification.objects.filter(user=user, courrier__dossier=dossier).count() == 2
     assert all(c.fichier.read().startswith(b"%PDF-") for c in Courrier.objects.filter(dossier=dossier))
+
+
+def test_serving_without_a_prefect_server_is_refused_in_french(monkeypatch):
+    from django.core.management import CommandError, call_command
+
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+
+    with pytest.raises(CommandError, match="Aucun serveur Prefect"):
+        call_command("serve_flows")
+    with pytest.raises(CommandError, match="Traitement inconnu : inconnu"):
+        call_command("serve_flows", "--only", "inconnu")
