@@ -165,8 +165,11 @@ def invitation_cancel(*, actor: Actor, invitation_id: int, now) -> Invitation:
 
 
 def invitations_pending(*, actor: Actor, etablissement_id: int, now) -> list[Invitation]:
-    """The invitations of one établissement still waiting for an answer (expired ones included)."""
+    """The invitations of one établissement still waiting for an answer (expired ones included):
+    its administrators only, who are the ones to resend or cancel them."""
     see_or_404(actor, etablissement_id)
+    if not is_admin_of(actor, etablissement_id):
+        raise Forbidden("Seul un administrateur de l'établissement consulte ses invitations en attente.")
     return list(
         Invitation.objects.filter(
             habilitations__etablissement_id=etablissement_id, accepted_at__isnull=True, cancelled_at__isnull=True

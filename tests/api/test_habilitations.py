@@ -274,3 +274,10 @@ def test_key_management_of_another_siret_is_404(admin_a, tenant_b):
         f"{API}/habilitations/cles", {"etablissement_id": tenant_b.etab.pk}, content_type="application/json"
     )
     assert generated.status_code == 404
+
+
+def test_pending_invitations_are_for_administrators_only(admin_a, gest_a, tenant_a):
+    admin_a.post(f"{API}/habilitations/utilisateurs", new_user(tenant_a.etab.pk), content_type="application/json")
+
+    assert gest_a.get(f"{API}/habilitations/invitations").status_code == 403
+    assert len(admin_a.get(f"{API}/habilitations/invitations").json()) == 1

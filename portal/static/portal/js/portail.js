@@ -42,10 +42,11 @@
   });
   document.addEventListener("click", function (event) {
     var closer = event.target.closest("[data-fermer]");
-    if (closer) {
+    var d = closer && closer.closest("dialog");
+    if (d) {
+      // In the dialog « Annuler » closes it; on a full page (no JavaScript dialog) the link is followed.
       event.preventDefault();
-      var d = closer.closest("dialog");
-      if (d) { d.close(); }
+      d.close();
     }
   });
   document.addEventListener("htmx:responseError", function (event) {
