@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Count
 from django.test import override_settings
+from django.utils import timezone
 from pypdf import PdfReader
 
 from accounts.actors import Actor
@@ -254,3 +255,16 @@ def test_the_logins_alone_for_the_demo_banner(db):
 
     assert "guillem.fondin@opco-mobilites.example" in out.getvalue() and "gestion-opco-demo" in out.getvalue()
     assert counts() == before  # nothing created
+
+
+def test_the_gestionnaire_has_work_in_the_demo_queues(seeded, db):
+    from cases.queues import courriers_in_failure, decision_clocks, relances_escalated
+
+    opco = Actor.system("démonstration")
+
+    assert relances_escalated(actor=opco).exists()  # two past relance passes, through the service
+    assert decision_clocks(actor=opco, today=timezone.localdate()).exists()
+    assert courriers_in_failure(actor=opco).count() == 1
+    relance = Courrier.objects.filter(type="relance", statut=StatutCourrier.EMIS, destinataire="of").first()
+    assert relance.contexte["pieces"] and relance.contexte["date_demande"] and relance.fichier
+    assert Courrier.objects.filter(statut=StatutCourrier.DEMANDE).count() == 2  # left for the running flows

@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.core.management.base import CommandError
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from accounts.actors import Actor, Channel
 from accounts.models import Etablissement, Habilitation, User
@@ -55,6 +56,7 @@ from cases.models import (
 )
 from cases.services import Upload
 from cases.services.courriers import MAX_ATTEMPTS, courrier_issue
+from cases.services.relances import relances_enqueue
 from common.errors import InvalidInput
 from documents.errors import DocumentError
 from rules import cerfa
@@ -113,6 +115,7 @@ class DemoSeeder:
             for index, spec in enumerate(demo_scenarios()):
                 self._play(spec, Clock(self.start + timedelta(hours=40 * index), self.now))
             self._pay(self.now - timedelta(days=20))
+            self._relances()
             erreur_courriers = self._issue_courriers()
             self._read_some_notifications()
         return DemoReport(created=True, counts=self.counts(), refus_public=refus, erreur_courriers=erreur_courriers)
@@ -451,6 +454,14 @@ class DemoSeeder:
                 mode=mode,
                 now=when,
             )
+
+    def _relances(self) -> None:
+        """Two past passes of the daily relances (what the flow did 40 and 20 days ago): the dossiers
+        and factures long without answer get their relances, and the oldest enter the gestionnaire's
+        queue of dossiers relancés sans réponse."""
+        for days in (40, 20):
+            when = self.now - timedelta(days=days)
+            relances_enqueue(today=timezone.localdate(when), now=when)
 
     # Courriers and notifications
     def _issue_courriers(self) -> str:
