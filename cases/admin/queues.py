@@ -38,6 +38,10 @@ class _QueueAdmin(NumberSearchMixin, ReadOnlyAdmin):
     search_help_text = "N° de dossier, salarié, SIRET ou raison sociale de l'OF ou de l'entreprise."
     list_per_page = 50
 
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {"title": self.model._meta.verbose_name_plural.capitalize(), **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         """A row of the queue is a dossier: its page is the dossier's (with its transition buttons)."""
         return HttpResponseRedirect(reverse("admin:cases_dossier_change", args=[object_id]))
@@ -132,7 +136,7 @@ class DelaiDecisionAdmin(_QueueAdmin):
         "jours_restants",
         "issue_du_silence",
     )
-    list_filter = (SituationFilter, "dispositif", "etat")
+    list_filter = (SituationFilter, "dispositif")
 
     def get_queryset(self, request):
         actor = _actor(request)
