@@ -17,7 +17,7 @@ from django.contrib.auth.forms import UserChangeForm as BaseUserChangeForm
 from django.db.models import Count
 from django.utils import timezone
 
-from accounts.models import ApiKey, Etablissement, Habilitation, User
+from accounts.models import ApiKey, Etablissement, Habilitation, Invitation, InvitationHabilitation, User
 
 PRIVILEGE_FIELDS = ("is_superuser", "is_staff", "is_opco_gestionnaire", "groups", "user_permissions")
 
@@ -413,6 +413,94 @@ class ApiKeyAdmin(OpcoAccessMixin, admin.ModelAdmin):
         if obj.revoked_at is not None:
             return "Révoquée"
         return "Active" if obj.is_usable(timezone.now()) else "Expirée"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class InvitationHabilitationInline(ReadOnlyInlineMixin, admin.TabularInline):
+    model = InvitationHabilitation
+    fields = ("etablissement", "role", "droits")
+    readonly_fields = fields
+
+
+class InvitationStatusFilter(admin.SimpleListFilter):
+    title = "statut"
+    parameter_name = "statut"
+
+    def lookups(self, request, model_admin):
+        return [("en_attente", "En attente"), ("acceptee", "Acceptée"), ("annulee", "Annulée"), ("expiree", "Expirée")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        value = self.value()
+        if value == "en_attente":
+            return queryset.pending(now)
+        if value == "acceptee":
+            return queryset.filter(accepted_at__isnull=False)
+        if value == "annulee":
+            return queryset.filter(cancelled_at__isnull=False)
+        if value == "expiree":
+            return queryset.filter(accepted_at__isnull=True, cancelled_at__isnull=True, expires_at__lte=now)
+        return queryset
+
+
+@admin.register(Invitation)
+class InvitationAdmin(OpcoAccessMixin, admin.ModelAdmin):
+    """Read-only: an invitation is sent by an OF administrator from the portal; the link is never shown."""
+
+    list_display = ("email", "nom", "prenom", "statut", "created_at", "expires_at", "invited_by", "accepted_by")
+    list_filter = (InvitationStatusFilter, "created_at")
+    list_select_related = ("invited_by", "accepted_by")
+    search_fields = ("email", "nom", "prenom", "habilitations__etablissement__siret")
+    ordering = ("-created_at",)
+    fields = (
+        "email",
+        "nom",
+        "prenom",
+        "sexe",
+        "statut",
+        "invited_by",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "accepted_by",
+        "cancelled_at",
+    )
+    readonly_fields = fields
+    inlines = [InvitationHabilitationInline]
+
+    @admin.display(description="statut")
+    def statut(self, obj: Invitation) -> str:
+        return {"en_attente": "En attente", "acceptee": "Acceptée", "annulee": "Annulée", "expiree": "Expirée"}[
+            obj.status(timezone.now())
+        ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(InvitationHabilitation)
+class InvitationHabilitationAdmin(OpcoAccessMixin, admin.ModelAdmin):
+    """Read-only list of the établissements offered by invitations (the same rows as the inline)."""
+
+    list_display = ("invitation", "etablissement", "role")
+    list_select_related = ("invitation", "etablissement")
+    search_fields = ("invitation__email", "etablissement__siret", "etablissement__raison_sociale")
+    fields = ("invitation", "etablissement", "role", "droits")
+    readonly_fields = fields
 
     def has_add_permission(self, request):
         return False

@@ -19,6 +19,7 @@ from django.utils.html import escape
 
 from accounts.actors import Actor, Channel
 from accounts.models import ApiKey, Etablissement, User
+from accounts.services import HabilitationInput, UserInput, invitation_create
 from cases import services
 from cases.models import (
     AlerteExploitation,
@@ -139,6 +140,16 @@ def full_data(db, opco_user):
     RappelCle.objects.create(api_key=key, palier=30, destinataires=1, sent_at=NOW)
     AlerteExploitation.objects.create(
         cle="flow:1", sujet="le traitement « courriers » a échoué", message="Cause : test", destinataires=1, sent_at=NOW
+    )
+    invitation_create(
+        actor=of_actor,
+        data=UserInput(
+            email="invitee@exemple.fr",
+            nom="INVITEE",
+            prenom="Ines",
+            habilitations=(HabilitationInput(etablissement_id=of.pk, role="gestionnaire_of"),),
+        ),
+        now=NOW,
     )
     assert Notification.objects.exists() and PieceJointe.objects.filter(facture__isnull=False).exists()
     return {

@@ -12,7 +12,6 @@ from django.test import Client
 
 from tests.worlds import Tenant, make_tenant
 
-pytest_plugins: list[str] = []
 
 
 @pytest.fixture(autouse=True)
