@@ -40,6 +40,18 @@ from rules.verdicts import Problem
 E = EtatDossier
 
 
+def _summary(payload: dict) -> dict:
+    """The synthesis columns of a dossier from its CERFA, cut to their columns' lengths: a draft keeps
+    whatever was typed in its CERFA payload (and its verdict says what is too long), the list
+    columns only show it."""
+    fields = cerfa.summary(payload)
+    for name, value in fields.items():
+        limit = getattr(Dossier._meta.get_field(name), "max_length", None)
+        if limit and isinstance(value, str) and len(value) > limit:
+            fields[name] = value[:limit]
+    return fields
+
+
 def _log_creation(dossier: Dossier, actor: Actor, now, name: str, reason: str = "") -> TransitionLog:
     return log_transition(obj=dossier, actor=actor, name=name, source="", now=now, reason=reason)
 
@@ -88,7 +100,7 @@ def dossier_draft_save(
     """
     with transaction.atomic():
         of, employeur = _resolve_parties(actor, payload)
-        fields = cerfa.summary(payload)
+        fields = _summary(payload)
         if dossier_id is None:
             dossier = Dossier(
                 dispositif=Dispositif.APPRENTISSAGE,
@@ -235,7 +247,7 @@ def dossier_avenant_create(
             updated_at=now,
             transmitted_at=now,
             created_by_id=actor.user_id,
-            **cerfa.summary(new_payload),
+            **_summary(new_payload),
         )
         avenant.save()
         # The amounts requested carry over; the OPCO decides them again on the avenant.

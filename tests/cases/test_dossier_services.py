@@ -32,6 +32,19 @@ class TestDrafts:
         log = dossier.journal.get()
         assert (log.transition, log.source, log.target, log.channel) == ("creer_brouillon", "", E.BROUILLON, "api")
 
+    def test_a_draft_keeps_overlong_text_in_its_cerfa_and_cuts_only_its_list_columns(
+        self, of_actor, of_etab, entreprise, now
+    ):
+        payload = cerfa_payload(employeur=entreprise, of=of_etab, complete=False)
+        payload.setdefault("formation", {})["intituleQualification"] = "x" * 5000
+        payload.setdefault("apprenti", {})["nom"] = "N" * 300
+
+        dossier = services.dossier_draft_save(actor=of_actor, payload=payload, now=now)
+
+        dossier.refresh_from_db()
+        assert dossier.formation_intitule == "x" * 255 and dossier.salarie_nom == "N" * 80
+        assert dossier.donnees["formation"]["intituleQualification"] == "x" * 5000
+
     def test_a_draft_without_the_sirets_is_refused_field_by_field(self, of_actor, now):
         with pytest.raises(InvalidInput) as exc:
             services.dossier_draft_save(actor=of_actor, payload={"employeur": {"siret": "123"}}, now=now)

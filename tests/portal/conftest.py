@@ -13,7 +13,6 @@ from django.test import Client
 from tests.worlds import Tenant, make_tenant
 
 
-
 @pytest.fixture(autouse=True)
 def _fast_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
