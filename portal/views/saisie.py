@@ -1013,8 +1013,19 @@ def choose_employer(viewer: Viewer, payload: dict, siret: str) -> list[Problem]:
                 "employeur.siret", "Établissement introuvable dans le référentiel de l'OPCO : relancez la recherche."
             )
         ]
+    clear(payload, [p for p, _ in EMPLOYEUR_REFERENTIEL])  # another employer: none of the previous one's data
     _set(payload, "employeur.siret", siret)
     return []
+
+
+def clear(payload: dict, paths) -> None:
+    for path_ in paths:
+        *parents, last = path_.split(".")
+        node = payload
+        for key in parents:
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, dict):
+            node.pop(last, None)
 
 
 def chosen(payload: dict, problems: list[Problem]) -> dict:
@@ -1137,20 +1148,24 @@ def entreprises(request: HttpRequest) -> HttpResponse:
 @portal_view
 @require_http_methods(["POST"])
 def choisir(request: HttpRequest) -> HttpResponse:
-    """An établissement chosen (htmx): the employer block's fields filled from the referential — or, for
-    the CFA chosen in its select (``_bloc=formation``), the formation block's fields."""
+    """An établissement chosen (htmx): the employer's referential fields, swapped out of band — or, for
+    the CFA chosen in its select (``_bloc=formation``), the CFA's. Only those fields are redrawn: what
+    the user types meanwhile elsewhere is never replaced."""
     require_saisie(request.viewer)
     avenant_mode = request.POST.get("_avenant") == "1"
     lu = read_form(request.POST, avenant=avenant_mode)
     key = "formation" if request.POST.get("_bloc") == "formation" else "employeur"
-    problems = (
-        choose_employer(request.viewer, lu.payload, request.POST.get("_choisir", "")) if key == "employeur" else []
-    )
+    if key == "employeur":
+        problems = choose_employer(request.viewer, lu.payload, request.POST.get("_choisir", ""))
+        paths = ["employeur.siret", *(p for p, _ in EMPLOYEUR_REFERENTIEL)]
+    else:
+        problems, paths = [], [p for p, _ in CFA_REFERENTIEL]
+        clear(lu.payload, paths)
     view, verdict, _ = _fragment(
         request, lu.payload, vus=_words(request.POST, "_vus"), extra=problems, avenant=avenant_mode
     )
-    bloc = next(b for b in view.blocs if b.block.key == key)
-    context = {"bloc": bloc, "vue": view, "verdict": verdict, "recherche": chosen(lu.payload, problems), "cle": key}
+    champs = [view.champs[p] for p in paths]
+    context = {"champs": champs, "vue": view, "verdict": verdict, "recherche": chosen(lu.payload, problems), "cle": key}
     return render(request, "portal/saisie/_choix_employeur.html", context, status=422 if problems else 200)
 
 

@@ -328,9 +328,10 @@ def test_choosing_an_etablissement_fills_the_grey_referential_fields_with_or_wit
     plain = admin_a.post(NOUVEAU, {"_recherche": entreprise.siret, "_action": "rechercher", "apprenti.nom": "MARTIN"})
     chosen = admin_a.post(NOUVEAU, {"_choisir": entreprise.siret, "apprenti.nom": "MARTIN"})
 
-    assert htmx.status_code == 200 and 'id="champs-employeur"' in htmx.content.decode()
+    assert htmx.status_code == 200
+    assert '<div class="champ" id="champ-c-employeur-denomination" hx-swap-oob="true">' in htmx.content.decode()
     assert value_of(htmx, "employeur.denomination") == entreprise.raison_sociale
-    assert value_of(htmx, "employeur.telephone") == "01 23 45 67 89"
+    assert "c-employeur-telephone" not in htmx.content.decode()  # only the grey fields are redrawn
     assert "Établissement sélectionné" in text_of(htmx)
     assert plain.status_code == 200 and f'value="{entreprise.siret}"' in plain.content.decode()
     assert value_of(plain, "apprenti.nom") == "MARTIN"
@@ -350,6 +351,30 @@ def test_choosing_an_etablissement_fills_the_grey_referential_fields_with_or_wit
     assert value_of(chosen, "apprenti.nom") == "MARTIN"
     assert "readonly" not in input_tag(chosen, "employeur.telephone")
     assert f"Établissement sélectionné : {entreprise.raison_sociale}" in text_of(chosen)
+
+
+def test_choosing_another_employer_drops_the_previous_ones_referential_data(admin_a, tenant_a):
+    first = tenant_a.entreprise
+    first.effectif = 42
+    first.save()
+    other = EtablissementFactory(entreprise=True, raison_sociale="AUTRE EMPLOYEUR", effectif=None, naf="")
+
+    page = admin_a.post(NOUVEAU, {"_choisir": first.siret})
+    data = {
+        "employeur.siret": first.siret,
+        "employeur.nombreDeSalaries": value_of(page, "employeur.nombreDeSalaries"),
+        "employeur.naf": value_of(page, "employeur.naf"),
+        "employeur.telephone": "01 23 45 67 89",
+        "_choisir": other.siret,
+    }
+    switched = admin_a.post(NOUVEAU, data)
+
+    assert value_of(page, "employeur.nombreDeSalaries") == "42"
+    assert value_of(switched, "employeur.denomination") == "AUTRE EMPLOYEUR"
+    assert value_of(switched, "employeur.nombreDeSalaries") == ""
+    assert "readonly" not in input_tag(switched, "employeur.nombreDeSalaries")
+    assert value_of(switched, "employeur.naf") == ""
+    assert value_of(switched, "employeur.telephone") == "01 23 45 67 89"
 
 
 def test_a_public_employer_is_found_but_told_apart_and_refused_on_save(admin_a, tenant_a):

@@ -79,17 +79,19 @@
   }
   document.addEventListener("htmx:afterSettle", function (event) {
     sync();
-    var id = event.detail.target && event.detail.target.id;
-    var focus = {
-      "champs-employeur": "[data-apres-choix]",
-      "champs-formation": "#c-organismeFormation-siret",
-      "periodes": "#periodes input, #periodes button"
-    }[id];
-    if (focus) {
+    if (event.detail.target && event.detail.target.id === "periodes") {
       markDirty();
       verify();
-      var element = document.querySelector(focus);
-      if (element) { element.focus(); }
+      var first = document.querySelector("#periodes input, #periodes button");
+      if (first) { first.focus(); }
     }
+  });
+  // Un établissement choisi : ses champs grisés ont été remplacés ; le message de sélection prend le focus.
+  document.addEventListener("htmx:oobAfterSwap", function (event) {
+    if (!event.detail.target || event.detail.target.id !== "resultats-employeur") { return; }
+    markDirty();
+    verify();
+    var message = document.querySelector("[data-apres-choix]");
+    if (message) { message.focus(); }
   });
 })();
