@@ -68,7 +68,6 @@ GROUPES = {
     "organismeFormationLieuFormationPrincipal": "Lieu principal de formation (s'il diffère du CFA)",
     "formation": "Le diplôme ou titre visé",
 }
-TEXT_KINDS = {"texte", "nom", "siret", "uai", "nir", "naf", "idcc", "rncp", "cfd", "deca", "code_postal"}
 NUMERIC_INPUT = {"siret": "numeric", "code_postal": "numeric", "entier": "numeric", "montant": "decimal"}
 NUL_MESSAGE = "Ce champ contenait des caractères nuls, qui ne sont pas acceptés : ils ont été retirés."
 
@@ -849,7 +848,6 @@ class Page:
             "dossier": self.dossier,
             "avenant": self.avenant,
             "action_url": self.action_url,
-            "cfa_options": cfa_choices(self.viewer),
             "vus": " ".join(sorted(vus)),
             "blocs_vus": " ".join(sorted(blocs)),
             "recherche": recherche or {},
