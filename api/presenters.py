@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from django.utils import timezone
 
 from accounts.models import ApiKey, Etablissement, Habilitation
+from cases.journal import JournalEntry, journal_entries
 from cases.models import Courrier, Dossier, Facture, LigneFinancement, ModeReglement, Notification, PieceJointe
 from cases.queues import AT_RISK, LAPSED, SITUATIONS
 from cases.selectors import (
@@ -19,21 +20,13 @@ from cases.selectors import (
 from rules.actions import Droit, Role
 from rules.lifecycles import (
     DISPOSITIF_LABELS,
-    DOSSIER_LIFECYCLES,
     ETAT_DOSSIER_LABELS,
     ETAT_FACTURE_LABELS,
-    FACTURE_LIFECYCLE,
     Dispositif,
 )
 
 ROOT = "/api/v1"
 MESSAGE_NOTIFICATION = "Un nouveau courrier a été déposé dans votre dossier."
-CREATION_LABELS = {
-    "creer_brouillon": "Création du brouillon",
-    "enregistrer": "Enregistrement du dossier",
-    "deposer_avenant": "Dépôt de l'avenant",
-    "deposer": "Dépôt de la facture",
-}
 
 
 def link(path: str, **params) -> str:
@@ -133,30 +126,19 @@ def piece_out(p: PieceJointe) -> dict:
     }
 
 
-def _transition_label(dispositif: str | None, name: str) -> str:
-    if name in CREATION_LABELS:
-        return CREATION_LABELS[name]
-    transitions = DOSSIER_LIFECYCLES[Dispositif(dispositif)] if dispositif else FACTURE_LIFECYCLE
-    return next((t.label for t in transitions if t.name == name), name)
-
-
-def evenement_out(log, *, dispositif: str | None, viewer_is_opco: bool) -> dict:
-    labels = ETAT_DOSSIER_LABELS if dispositif else ETAT_FACTURE_LABELS
-    acteur = log.actor_label
-    if not viewer_is_opco and log.actor_user_id and log.actor_user and log.actor_user.is_opco_gestionnaire:
-        acteur = "OPCO Mobilités"
+def evenement_out(entry: JournalEntry) -> dict:
     return {
-        "date": log.created_at,
-        "transition": log.transition,
-        "libelle": _transition_label(dispositif, log.transition),
-        "de": log.source,
-        "de_libelle": labels.get(log.source, log.source),
-        "vers": log.target,
-        "vers_libelle": labels.get(log.target, log.target),
-        "acteur": acteur,
-        "canal": log.channel,
-        "motif": log.reason,
-        "details": log.details or {},
+        "date": entry.date,
+        "transition": entry.transition,
+        "libelle": entry.libelle,
+        "de": entry.de,
+        "de_libelle": entry.de_libelle or entry.de,
+        "vers": entry.vers,
+        "vers_libelle": entry.vers_libelle,
+        "acteur": entry.acteur,
+        "canal": entry.canal,
+        "motif": entry.motif,
+        "details": entry.details,
     }
 
 
@@ -235,7 +217,9 @@ def dossier_out(s: DossierSynthesis, *, viewer_is_opco: bool) -> dict:
         ],
         "pieces_jointes": [piece_out(p) for p in s.pieces],
         "actions": labelled(s.actions),
-        "historique": [evenement_out(log, dispositif=d.dispositif, viewer_is_opco=viewer_is_opco) for log in s.journal],
+        "historique": [
+            evenement_out(e) for e in journal_entries(s.journal, dispositif=d.dispositif, viewer_is_opco=viewer_is_opco)
+        ],
         "commentaire": d.commentaire,
         "version_precedente_id": d.version_precedente_id,
         "avenant_id": avenant_id,

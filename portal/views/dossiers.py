@@ -21,7 +21,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.actors import Actor, Channel
+from accounts.actors import Actor
+from cases.journal import journal_entries
 from cases.models import Dossier, NatureFinancement
 from cases.permissions import actions_on_dossier, ensure_dossier_action, has_droit
 from cases.selectors import (
@@ -44,10 +45,8 @@ from portal.templatetags.portail import date_fr, euros
 from rules.actions import Action, Droit
 from rules.lifecycles import (
     DISPOSITIF_LABELS,
-    ETAT_DOSSIER_LABELS,
     Dispositif,
     EtatDossier,
-    dossier_transition,
 )
 from rules.motifs import MOTIFS_RUPTURE
 from rules.verdicts import Problem
@@ -327,12 +326,6 @@ def liste(request: HttpRequest, dispositif: str) -> HttpResponse:
 
 # --- Synthèse ---------------------------------------------------------------------------------
 
-CREATION_LABELS = {
-    "creer_brouillon": "Création du brouillon",
-    "enregistrer": "Enregistrement du dossier",
-    "deposer_avenant": "Dépôt de l'avenant",
-}
-
 
 @dataclass(frozen=True)
 class Bouton:
@@ -403,30 +396,20 @@ def _details(details: dict) -> list[tuple[str, str]]:
 
 
 def _evenements(s: DossierSynthesis, viewer_is_opco: bool) -> list[Evenement]:
-    d = s.dossier
-    events = []
-    for log in s.journal:
-        transition = dossier_transition(d.dispositif, log.transition)
-        libelle = CREATION_LABELS.get(log.transition) or (transition.label if transition else log.transition)
-        acteur = log.actor_label
-        if not viewer_is_opco and log.actor_user_id and log.actor_user and log.actor_user.is_opco_gestionnaire:
-            acteur = "OPCO Mobilités"
-        try:
-            canal = Channel(log.channel).label
-        except ValueError:
-            canal = log.channel
-        events.append(
-            Evenement(
-                quand=log.created_at,
-                libelle=libelle,
-                de=ETAT_DOSSIER_LABELS.get(log.source, log.source) if log.source else "",
-                vers=ETAT_DOSSIER_LABELS.get(log.target, log.target),
-                acteur=acteur,
-                canal=canal,
-                motif=log.reason,
-                details=_details(log.details or {}),
-            )
+    entries = journal_entries(s.journal, dispositif=s.dossier.dispositif, viewer_is_opco=viewer_is_opco)
+    events = [
+        Evenement(
+            quand=e.date,
+            libelle=e.libelle,
+            de=e.de_libelle,
+            vers=e.vers_libelle,
+            acteur=e.acteur,
+            canal=e.canal_libelle,
+            motif=e.motif,
+            details=_details(e.details),
         )
+        for e in entries
+    ]
     return list(reversed(events))  # the latest first
 
 
