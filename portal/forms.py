@@ -9,6 +9,7 @@ form itself — the user's input is kept and re-rendered.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 
 from django import forms
 from django.forms.renderers import DjangoTemplates
@@ -48,3 +49,56 @@ def apply_problems(form: forms.Form, problems: Iterable[Problem], *, aliases: di
             form.add_error(base, problem.message)
         else:
             form.add_error(None, problem.message)
+
+
+# --- Fields shared by the screens ----------------------------------------------------------
+
+
+class RequiredByService:
+    """A field shown as required (asterisk, ``required``/``aria-required``) whose emptiness is judged by
+    the service — one French message, from one place — rather than by the form."""
+
+    def validate(self, value):
+        required, self.required = self.required, False
+        try:
+            super().validate(value)
+        finally:
+            self.required = required
+
+
+class DateWidget(forms.DateInput):
+    """A date picker; what was typed and is no date stays a text box, so that nothing is lost."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        if isinstance(value, str) and value:
+            try:
+                date.fromisoformat(value)
+            except ValueError:
+                context["widget"]["type"] = "text"
+        return context
+
+
+class DateParsed(RequiredByService, forms.DateField):
+    """A date typed as ``jj/mm/aaaa`` or sent by a date picker (``aaaa-mm-jj``)."""
+
+    widget = DateWidget
+    input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
+    default_error_messages = {"invalid": "Saisissez une date valide (jj/mm/aaaa)."}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(input_formats=self.input_formats, **kwargs)
+
+
+class DateFiltre(forms.DateField):
+    widget = DateWidget
+    default_error_messages = {"invalid": "Saisissez une date valide (jj/mm/aaaa)."}
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, input_formats=["%Y-%m-%d", "%d/%m/%Y"], **kwargs)

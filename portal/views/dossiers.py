@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -38,9 +38,9 @@ from cases.services import dossier_add_pieces, dossier_declare_rupture, facture_
 from cases.services._common import read_uploads
 from cases.services.dossiers import INITIATEURS_RUPTURE
 from common.errors import Conflict, InvalidInput, NotFound
-from common.paging import Page, PageRequest
 from portal.context import portal_view
-from portal.forms import PortalForm, apply_problems
+from portal.forms import DateFiltre, DateParsed, PortalForm, RequiredByService, apply_problems
+from portal.lists import empty_page, filter_labels, kept_params, list_aliases, page_request
 from portal.templatetags.portail import date_fr, euros
 from rules.actions import Action, Droit
 from rules.lifecycles import (
@@ -49,7 +49,6 @@ from rules.lifecycles import (
     EtatDossier,
 )
 from rules.motifs import MOTIFS_RUPTURE
-from rules.verdicts import Problem
 
 ONGLETS_DISPOSITIFS = [(d.value, d.label) for d in Dispositif]
 LISTE_TITRES = {
@@ -58,114 +57,6 @@ LISTE_TITRES = {
     Dispositif.PRO_A: "Pro-A",
     Dispositif.ACTION_FORMATION: "Actions de formation",
 }
-# Problems of the list's own parameters (sort, page) are shown above the form.
-NON_FIELD = "__all__"
-
-
-# --- Shared by the lists (dossiers here, notifications) ---------------------------------------
-
-
-class RequiredByService:
-    """A field shown as required (asterisk, ``required``/``aria-required``) whose emptiness is judged by
-    the service — one French message, from one place — rather than by the form."""
-
-    def validate(self, value):
-        required, self.required = self.required, False
-        try:
-            super().validate(value)
-        finally:
-            self.required = required
-
-
-class DateWidget(forms.DateInput):
-    """A date picker; what was typed and is no date stays a text box, so that nothing is lost."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
-
-    def get_context(self, name, value, attrs):
-        context = super().get_context(name, value, attrs)
-        if isinstance(value, str) and value:
-            try:
-                date.fromisoformat(value)
-            except ValueError:
-                context["widget"]["type"] = "text"
-        return context
-
-
-class DateParsed(RequiredByService, forms.DateField):
-    """A date typed as ``jj/mm/aaaa`` or sent by a date picker (``aaaa-mm-jj``)."""
-
-    widget = DateWidget
-    input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
-    default_error_messages = {"invalid": "Saisissez une date valide (jj/mm/aaaa)."}
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("required", False)
-        super().__init__(input_formats=self.input_formats, **kwargs)
-
-
-class DateFiltre(forms.DateField):
-    widget = DateWidget
-    default_error_messages = {"invalid": "Saisissez une date valide (jj/mm/aaaa)."}
-
-    def __init__(self, **kwargs):
-        super().__init__(required=False, input_formats=["%Y-%m-%d", "%d/%m/%Y"], **kwargs)
-
-
-def filter_labels(form: forms.Form) -> list[tuple[str, str]]:
-    """(label, value) of every filter the URL sets, for the « Filtres actifs » line."""
-    cleaned = getattr(form, "cleaned_data", {})
-    result = []
-    for name, field in form.fields.items():
-        values = [v for v in form.data.getlist(name) if v]
-        if not values:
-            continue
-        if isinstance(field, forms.ChoiceField):
-            labels = dict(field.choices)
-            text = ", ".join(str(labels.get(v, v)) for v in values)
-        elif isinstance(cleaned.get(name), date):
-            text = date_fr(cleaned[name])
-        else:
-            text = values[0]
-        result.append((str(field.label), text))
-    return result
-
-
-def page_request(params: QueryDict) -> PageRequest:
-    """``?page=`` and ``?taille=`` as a :class:`PageRequest`; text that is no number is a French problem."""
-    problems, values = [], {}
-    for key, default, label in (("page", 1, "Le numéro de page"), ("taille", 10, "Le nombre de lignes par page")):
-        text = (params.get(key) or "").strip()
-        if not text:
-            values[key] = default
-        elif text.isdigit() and len(text) <= 6:
-            values[key] = int(text)
-        else:
-            problems.append(Problem(key, f"{label} doit être un nombre entier."))
-    if problems:
-        raise InvalidInput(problems)
-    request = PageRequest(page=values["page"], taille=values["taille"])
-    request.bounds()  # raises the selector's own French problems (page ≥ 1, 1 ≤ taille ≤ 100)
-    return request
-
-
-def empty_page(params: QueryDict) -> Page:
-    taille = params.get("taille", "")
-    return Page(items=[], total=0, page=1, taille=int(taille) if taille.isdigit() and 0 < int(taille) <= 100 else 10)
-
-
-def list_aliases(extra: dict[str, str] | None = None) -> dict[str, str]:
-    return {"tri": NON_FIELD, "page": NON_FIELD, "taille": NON_FIELD, "vue": NON_FIELD, **(extra or {})}
-
-
-def kept_params(params: QueryDict, names: tuple[str, ...]) -> list[tuple[str, str]]:
-    """Parameters the filter form carries along as hidden inputs (sort, page size, view)."""
-    return [(k, v) for k in names for v in params.getlist(k) if v]
-
-
 # --- Lists ------------------------------------------------------------------------------------
 
 

@@ -1,10 +1,6 @@
 """Mes règlements › Mes factures: the lists « Toutes les factures » / « Payé » (filters, sort, pages and
 export XLSX/CSV, all kept in the URL), the synthesis of a facture and « Déposer une pièce complémentaire
 à la facture ». Same selectors and service as ``api/routers/factures.py``.
-
-:class:`ListeForm` is the shape of every list of « Mes règlements » and « Mes habilitations »: a GET form
-of filters, with the sort (``tri``) and the page (``page``, ``taille``) read from the same query string;
-a wrong value is a French message on its field (422), never a 500.
 """
 
 from __future__ import annotations
@@ -21,123 +17,21 @@ from cases.permissions import has_droit
 from cases.selectors import FactureFilters, VueFactures, facture_detail, facture_export_rows, facture_list
 from cases.services import facture_add_pieces
 from cases.services._common import read_uploads
-from common.downloads import stream_response
-from common.errors import InvalidInput, NotFound
-from common.paging import PageRequest
-from documents.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_stream, xlsx_stream
+from common.errors import InvalidInput
 from portal.context import portal_view
 from portal.forms import PortalForm, apply_problems
+from portal.lists import (
+    MAX_ENTIER,
+    ListeForm,
+    date_filtre,
+    exporter,
+    format_or_404,
+    lister,
+    montant_filtre,
+    texte_filtre,
+)
 from rules.actions import ActionFacture, Droit
 from rules.lifecycles import EtatFacture
-from rules.verdicts import Problem
-
-EXPORT_FORMATS = {"xlsx", "csv"}
-# The largest value an integer column holds on every database we run on.
-MAX_ENTIER = 2_147_483_647
-
-# --- Lists: filters, sort and page in the URL ----------------------------------------------------
-
-
-class ListeForm(PortalForm):
-    """The filters of a list. Always bound to the query string (an empty one is valid)."""
-
-    # Query-string keys kept as hidden inputs when the filters are applied (the page starts again at 1).
-    gardes: tuple[str, ...] = ("tri", "taille")
-
-    def __init__(self, data):
-        super().__init__(data)
-
-    @property
-    def tri(self) -> str | None:
-        return (self.data.get("tri") or "").strip()[:60] or None
-
-    def page_request(self) -> PageRequest:
-        """``page`` and ``taille`` as integers (their bounds are the selector's to check)."""
-        numbers = {}
-        for name, default, label in (("page", 1, "Le numéro de page"), ("taille", 10, "Le nombre de lignes par page")):
-            raw = (self.data.get(name) or "").strip()
-            if not raw:
-                numbers[name] = default
-            elif raw.isdigit() and len(raw) <= 6:
-                numbers[name] = int(raw)
-            else:
-                raise InvalidInput([Problem(name, f"{label} est un nombre entier.")])
-        return PageRequest(**numbers)
-
-    @property
-    def hidden_values(self) -> list[tuple[str, str]]:
-        return [(k, self.data.get(k)) for k in self.gardes if self.data.get(k)]
-
-    @property
-    def actif(self) -> bool:
-        """A filter is set, or wrong: the « Ajouter un filtre » panel is open."""
-        if self.errors:
-            return True
-        return any(self.data.get(name) for name, field in self.fields.items() if not field.widget.is_hidden)
-
-    def problems(self) -> list[Problem]:
-        """The form's errors as problems (for a download that cannot show a form)."""
-        return [
-            Problem(name, f"{self.fields[name].label} : {message}" if name in self.fields else message)
-            for name, errors in self.errors.items()
-            for message in errors
-        ]
-
-
-def date_filtre(label: str) -> forms.DateField:
-    return forms.DateField(
-        label=label,
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
-        error_messages={"invalid": "Saisissez une date valide (jj/mm/aaaa)."},
-    )
-
-
-def montant_filtre(label: str) -> forms.DecimalField:
-    return forms.DecimalField(
-        label=label,
-        required=False,
-        min_value=0,
-        max_digits=14,
-        decimal_places=2,
-        localize=True,
-        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
-        error_messages={"invalid": "Saisissez un montant en euros (par exemple 1250,50)."},
-    )
-
-
-def texte_filtre(label: str, **kwargs) -> forms.CharField:
-    return forms.CharField(label=label, required=False, max_length=100, **kwargs)
-
-
-def lister(form: ListeForm, call):
-    """The selector's page for a valid form, or ``None`` with its problems shown on the form."""
-    if not form.is_valid():
-        return None
-    try:
-        return call(form.page_request())
-    except InvalidInput as exc:
-        apply_problems(form, exc.problems)
-        return None
-
-
-def horodatage() -> str:
-    return f"{timezone.localtime():%Y%m%d-%H%M}"
-
-
-def exporter(stem: str, sheet: str, format: str, columns, rows) -> HttpResponse:
-    name = f"{stem}-{horodatage()}.{format}"
-    if format == "csv":
-        return stream_response(csv_stream(columns, rows), name, CSV_CONTENT_TYPE)
-    return stream_response(xlsx_stream(columns, rows, sheet=sheet), name, XLSX_CONTENT_TYPE)
-
-
-def format_or_404(format: str) -> str:
-    if format not in EXPORT_FORMATS:
-        raise NotFound("Format d'export inconnu : choisissez XLSX ou CSV.")
-    return format
-
 
 # --- Mes factures ----------------------------------------------------------------------------------
 

@@ -41,7 +41,7 @@ from common.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFou
 from common.paging import Page
 from portal.context import EtablissementChoice, Viewer, portal_view
 from portal.forms import PortalForm, apply_problems
-from portal.views.factures import ListeForm, lister, texte_filtre
+from portal.lists import ListeForm, lister, texte_filtre
 from rules.actions import ADMIN_ONLY_DROITS, DEFAULT_DROITS, Droit, Role
 from rules.verdicts import Problem
 

@@ -30,9 +30,9 @@ from cases.services.notifications import (
 )
 from common.errors import InvalidInput
 from portal.context import portal_view
-from portal.forms import PortalForm, apply_problems
+from portal.forms import DateFiltre, PortalForm, apply_problems
+from portal.lists import empty_page, filter_labels, kept_params, list_aliases, page_request
 from portal.templatetags.portail import date_fr
-from portal.views.dossiers import DateFiltre, empty_page, filter_labels, kept_params, list_aliases, page_request
 
 MESSAGE = "Un nouveau courrier a été déposé dans votre dossier."
 

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 from cases.selectors import PaiementFilters, paiement_export_rows, paiement_list, reglement_detail
 from common.errors import InvalidInput
 from portal.context import portal_view
-from portal.views.factures import ListeForm, date_filtre, exporter, format_or_404, lister, montant_filtre, texte_filtre
+from portal.lists import ListeForm, date_filtre, exporter, format_or_404, lister, montant_filtre, texte_filtre
 
 
 class PaiementsFiltresForm(ListeForm):

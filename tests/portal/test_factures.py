@@ -149,7 +149,7 @@ def test_sort_on_every_column_and_pages_are_kept_in_the_url(admin_a, tenant_a):
         ("vue=toutes-sauf", "Vue inconnue : « toutes » ou « payees »."),
         ("dossier=12AB", "Numéro de dossier invalide (attendu : 3866466 ou 3866466.1)."),
         ("tri=prix", "Tri inconnu : « prix »."),
-        ("page=deux", "Le numéro de page est un nombre entier."),
+        ("page=deux", "Le numéro de page doit être un nombre entier."),
         ("page=0", "La page commence à 1."),
         ("taille=1000", "La taille de page est comprise entre 1 et 100."),
         ("reference=" + "x" * 150, "Assurez-vous que cette valeur comporte au plus 100 caractères (actuellement 150)."),

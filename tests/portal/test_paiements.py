@@ -94,7 +94,7 @@ def test_sort_on_every_column_and_pages_in_the_url(admin_a, tenant_a):
         ("montant_max=12,345", "Assurez-vous qu’il n’y a pas plus de 2 chiffres après la virgule."),
         ("dossier=abc", "Numéro de dossier invalide"),
         ("tri=montant", "Tri inconnu : « montant »."),
-        ("taille=-3", "Le nombre de lignes par page est un nombre entier."),
+        ("taille=-3", "Le nombre de lignes par page doit être un nombre entier."),
     ],
 )
 def test_bad_filter_values_are_french_messages_with_a_422(admin_a, tenant_a, query, message):
