@@ -132,10 +132,15 @@ def test_a_scheduled_run_starts_by_itself_issues_the_courrier_and_is_visible(pdf
 
         wait("l'émission planifiée des courriers", 240, issued, processes)
 
-        runs = api_post(
-            f"{api}/flow_runs/filter",
-            {"flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}}, "sort": "EXPECTED_START_TIME_ASC"},
-        )
+        def completed() -> list:
+            return api_post(
+                f"{api}/flow_runs/filter",
+                {"flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}}, "sort": "EXPECTED_START_TIME_ASC"},
+            )
+
+        # The courrier is in the database a moment before the run reports its end to the server.
+        wait("une exécution terminée sur le serveur", 60, lambda: bool(completed()), processes)
+        runs = completed()
         deployments = api_post(f"{api}/deployments/filter", {})
     finally:
         for _, proc, _ in reversed(processes):
