@@ -27,7 +27,7 @@ def test_an_opco_accord_in_the_back_office_reaches_the_ofs_notifications(browser
         of_etablissement=tenant_a.etab, entreprise=tenant_a.entreprise, en_cours=True, salarie_nom="ACCORDEE"
     )
     LigneFinancement.objects.get_or_create(
-        dossier=dossier, nature="npec", defaults={"montant_demande": Decimal(6795.83)}
+        dossier=dossier, nature="npec", defaults={"montant_demande": Decimal("6795.83")}
     )
     opco = UserFactory(opco=True)
     opco_page = browser.new_page()
