@@ -11,7 +11,12 @@ from cases.selectors import notifications_unread_count
 def portal(request):
     htmx = getattr(request, "htmx", None)
     base = "portal/_fragment.html" if htmx and not htmx.boosted else "portal/base.html"
-    context = {"base_template": base, "portail_contact": settings.PORTAIL.get("CONTACT", {})}
+    contact = {
+        "nom": getattr(settings, "PORTAIL_OPCO_NAME", ""),
+        "telephone": getattr(settings, "PORTAIL_OPCO_PHONE", ""),
+        "email": getattr(settings, "PORTAIL_OPCO_EMAIL", ""),
+    }
+    context = {"base_template": base, "portail_contact": contact}
     viewer = getattr(request, "viewer", None)
     if viewer is not None:
         context["viewer"] = viewer
