@@ -5,6 +5,7 @@ database lost mid-pass) nothing is lost, nothing is issued twice, and the next r
 from __future__ import annotations
 
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -56,7 +57,9 @@ def unrenderable(dossier) -> Courrier:
 
 def run_details(state):
     """The flow run, its task runs with their states, and its logs, as the Prefect API has them."""
-    APILogWorker.drain_all(timeout=10)
+    # From a thread without an event loop, so that the drain is waited for (not an unawaited coroutine).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(APILogWorker.drain_all, timeout=10).result()
     run_id = state.state_details.flow_run_id
     with get_client(sync_client=True) as client:
         flow_run = client.read_flow_run(run_id)

@@ -55,6 +55,21 @@ def wait(what: str, seconds: float, check, processes) -> None:
     raise AssertionError(f"{what} : rien après {seconds} s\n{logs}")
 
 
+def wait_for_no_other_session(seconds: float = 15) -> None:
+    """The served flows' database connections are gone (else the test database cannot be dropped)."""
+    if connection.vendor != "postgresql":
+        return
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+        time.sleep(0.5)
+
+
 def api_post(url: str, body: dict) -> list:
     request = urllib.request.Request(
         url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}, method="POST"
@@ -145,6 +160,7 @@ def test_a_scheduled_run_starts_by_itself_issues_the_courrier_and_is_visible(pdf
     finally:
         for _, proc, _ in reversed(processes):
             stop(proc)
+        wait_for_no_other_session()
 
     assert [d["name"] for d in deployments] == ["courriers"]
     assert deployments[0]["entrypoint"] == "workflows.courriers.issue_courriers"  # no path of this machine
