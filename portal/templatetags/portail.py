@@ -4,31 +4,16 @@ column headers, query strings and pagination."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 
 from django import template
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.html import format_html
 
+from documents.formats import format_date_long, format_montant, normalize_spaces
 from rules.lifecycles import EtatDossier, EtatFacture
 
 register = template.Library()
-
-MOIS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 
 
 def _as_date(value) -> date | None:
@@ -46,12 +31,8 @@ def _as_date(value) -> date | None:
 
 @register.filter
 def date_fr(value) -> str:
-    """« 10 juillet 2026 » (« 1er » for the first of the month); empty when there is no date."""
-    day = _as_date(value)
-    if day is None:
-        return ""
-    jour = "1er" if day.day == 1 else str(day.day)
-    return f"{jour} {MOIS[day.month - 1]} {day.year}"
+    """« 10 juillet 2026 » (« 1er » for the first of the month, Europe/Paris); empty when there is no date."""
+    return format_date_long(_as_date(value))
 
 
 @register.filter
@@ -71,20 +52,9 @@ def iso(value) -> str:
 
 @register.filter
 def euros(value) -> str:
-    """« 6 795,83 € »; empty for None. Spaces are plain; the ``montant`` class keeps them on one line."""
-    if value is None or value == "":
-        return ""
-    try:
-        amount = Decimal(str(value)).quantize(Decimal("0.01"))
-    except (InvalidOperation, ValueError):
-        return str(value)
-    sign = "-" if amount < 0 else ""
-    whole, _, cents = f"{abs(amount):.2f}".partition(".")
-    groups = []
-    while whole:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    return f"{sign}{' '.join(groups)},{cents} €"
+    """« 6 795,83 € » as the documents write it, with plain spaces: the ``montant`` class keeps it on one
+    line (so that a reader's search for « 6 795,83 € » finds it); ``""`` when there is no amount."""
+    return normalize_spaces(format_montant(value))
 
 
 _ETAT_CLASSES = {
