@@ -19,6 +19,7 @@ class Channel(StrEnum):
     ADMIN = "admin"
     FLOW = "flow"
     COMMANDE = "commande"
+    NORME = "norme"  # the inter-OPCO « API CFA » norm (/api/cfa), spoken by the CFA's software
 
     @property
     def label(self) -> str:
@@ -28,6 +29,7 @@ class Channel(StrEnum):
             "admin": "Back-office",
             "flow": "Traitement planifié",
             "commande": "Commande",
+            "norme": "API CFA (norme inter-OPCO)",
         }[self.value]
 
 
@@ -47,6 +49,9 @@ class Actor:
     is_opco: bool = False
     # établissement id -> what this actor may do there
     grants: dict[int, Grant] = field(default_factory=dict)
+    # The calling software, when it names itself (the norm's EDITEUR/LOGICIEL/VERSION headers):
+    # written into the details of every journal entry this actor causes.
+    client: dict[str, str] = field(default_factory=dict)
 
     # Factories
     @classmethod

@@ -79,7 +79,7 @@ def log_transition(
         actor_label=actor.label,
         channel=actor.channel.value,
         reason=reason,
-        details=details or {},
+        details={**(details or {}), "client": actor.client} if actor.client else details or {},
         created_at=now,
     )
 
