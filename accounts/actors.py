@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from accounts.models import ApiKey, Habilitation, User
-from rules.actions import DEFAULT_DROITS, Droit, Role
+from rules.actions import Droit, Role
 
 
 class Channel(StrEnum):
@@ -72,8 +72,9 @@ class Actor:
 
     @classmethod
     def for_api_key(cls, key: ApiKey) -> Actor:
-        # A key acts as its SIRET's software: everything a gestionnaire OF may do there.
-        grant = Grant(Role.GESTIONNAIRE_OF, DEFAULT_DROITS[Role.GESTIONNAIRE_OF])
+        # A key acts as its SIRET's software, with the rights chosen when it was generated (a subset of a
+        # gestionnaire OF's, never beyond the generating administrator's): nothing more.
+        grant = Grant(Role.GESTIONNAIRE_OF, key.droits_set)
         return cls(
             label=f"Clé API {key.prefix}… ({key.etablissement.siret})",
             channel=Channel.API,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 from django.contrib.auth.forms import UserChangeForm as BaseUserChangeForm
@@ -18,8 +19,29 @@ from django.db.models import Count
 from django.utils import timezone
 
 from accounts.models import ApiKey, Etablissement, Habilitation, Invitation, InvitationHabilitation, User
+from accounts.services.login import client_address, login_wait, wait_message
+from rules.actions import Droit
 
 PRIVILEGE_FIELDS = ("is_superuser", "is_staff", "is_opco_gestionnaire", "groups", "user_permissions")
+
+
+class LimitedAdminLoginForm(AdminAuthenticationForm):
+    """The back office's login, through the shared limiter (:mod:`accounts.backends`): while this address
+    must wait before trying this account again, the form says so — the same message whether the account
+    exists or not, and without the password having been checked."""
+
+    def clean(self):
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            email = (self.cleaned_data.get("username") or "").strip().lower()
+            wait = login_wait(email, client_address(self.request)) if email else None
+            if wait is not None:
+                raise forms.ValidationError(wait_message(wait), code="throttled") from None
+            raise
+
+
+admin.site.login_form = LimitedAdminLoginForm
 
 
 def is_opco_staff(user) -> bool:
@@ -380,6 +402,7 @@ class ApiKeyAdmin(OpcoAccessMixin, admin.ModelAdmin):
         "revoked_at",
         "last_used_at",
         "created_by",
+        "droits_de_la_cle",
     )
     list_filter = (
         ApiKeyStatusFilter,
@@ -401,8 +424,13 @@ class ApiKeyAdmin(OpcoAccessMixin, admin.ModelAdmin):
         "revoked_at",
         "revoked_by",
         "last_used_at",
+        "droits_de_la_cle",
     )
     readonly_fields = fields
+
+    @admin.display(description="droits")
+    def droits_de_la_cle(self, obj: ApiKey) -> str:
+        return ", ".join(d.label for d in Droit if d in obj.droits_set) or "Consultation seule"
 
     @admin.display(description="clé")
     def cle(self, obj: ApiKey) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
@@ -214,6 +215,8 @@ class ApiKey(models.Model):
     """Clé d'authentification of one SIRET, for the OF's own software (stored hashed)."""
 
     PREFIX = "pof"
+    # What a key may be given: the rights of a gestionnaire's work, never the management of users or keys.
+    KEY_DROITS = DEFAULT_DROITS[Role.GESTIONNAIRE_OF]
 
     etablissement = models.ForeignKey(
         Etablissement, on_delete=models.CASCADE, related_name="api_keys", verbose_name="établissement"
@@ -230,6 +233,9 @@ class ApiKey(models.Model):
         User, on_delete=models.PROTECT, related_name="+", verbose_name="révoquée par", null=True, blank=True
     )
     last_used_at = models.DateTimeField("dernière utilisation", null=True, blank=True)
+    # The rights chosen when the key was generated (codes of rules.actions.Droit, among KEY_DROITS and
+    # never beyond the generating administrator's): the OF's software acts with these and no others.
+    droits = models.JSONField("droits", default=list, blank=True)
 
     objects = ApiKeyQuerySet.as_manager()
 
@@ -247,8 +253,11 @@ class ApiKey(models.Model):
 
     # Factories
     @classmethod
-    def build(cls, *, etablissement: Etablissement, created_by: User | None, now) -> tuple[ApiKey, str]:
-        """A new unsaved key and its clear value (shown once, never stored)."""
+    def build(
+        cls, *, etablissement: Etablissement, created_by: User | None, now, droits: Iterable[Droit] | None = None
+    ) -> tuple[ApiKey, str]:
+        """A new unsaved key and its clear value (shown once, never stored); ``droits`` default to a
+        gestionnaire's."""
         prefix = secrets.token_hex(4)
         raw = f"{cls.PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
         days = settings.PORTAIL["API_KEY_VALIDITY_DAYS"]
@@ -259,6 +268,7 @@ class ApiKey(models.Model):
             created_by=created_by,
             created_at=now,
             expires_at=now + timedelta(days=days),
+            droits=sorted(Droit(d).value for d in (cls.KEY_DROITS if droits is None else droits)),
         )
         return key, raw
 
@@ -269,6 +279,11 @@ class ApiKey(models.Model):
 
     def is_usable(self, now) -> bool:
         return self.revoked_at is None and self.expires_at > now
+
+    @property
+    def droits_set(self) -> frozenset[Droit]:
+        """The key's rights, limited to KEY_DROITS whatever the stored value says."""
+        return frozenset(Droit(d) for d in self.droits or () if d in set(Droit) and Droit(d) in self.KEY_DROITS)
 
 
 class InvitationQuerySet(models.QuerySet["Invitation"]):

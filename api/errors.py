@@ -19,7 +19,7 @@ from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 
-from common.errors import DomainError, ServiceUnavailable  # noqa: F401 — re-exported
+from common.errors import DomainError, ServiceUnavailable, input_failure  # noqa: F401 — re-exported
 
 logger = logging.getLogger("api")
 
@@ -47,7 +47,8 @@ STATUS_DESCRIPTIONS = {
     413: "Fichier trop volumineux",
     422: "Données invalides (chemins des champs dans « champ »)",
     429: "Trop de requêtes : réessayer après « Retry-After » secondes",
-    503: "Document momentanément indisponible",
+    414: "Adresse trop longue",
+    503: "Service ou document momentanément indisponible (réessayer après « Retry-After » secondes)",
 }
 
 
@@ -207,6 +208,15 @@ def install(api) -> None:
         return _json(api, request, 404, body("Ressource introuvable.", code="introuvable"))
 
     def unexpected(request, exc: Exception):
+        failure = input_failure(exc)
+        if failure is not None:
+            status, message, code = failure
+            if status == 503:
+                logger.warning("Base de données injoignable sur %s %s : %s", request.method, request.path, exc)
+            response = _json(api, request, status, body(message, code=code))
+            if status == 503:
+                response["Retry-After"] = "5"
+            return response
         logger.exception("Erreur inattendue sur %s %s", request.method, request.path, exc_info=exc)
         return _json(api, request, 500, body("Erreur interne du serveur.", code="erreur_interne"))
 

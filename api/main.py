@@ -89,6 +89,14 @@ class PortailAPI(NinjaAPI):
                         responses.setdefault(code, dict(error))
                 if operation.get("parameters") or operation.get("requestBody"):
                     responses.setdefault(422, dict(error))
+                # Hostile input (NUL byte, value beyond the database's limits, unreadable body) is a 400,
+                # an oversized body a 413, a URL too long a 414, the database unreachable a 503:
+                # config.middleware and api.errors answer them in this shape on every operation.
+                responses.setdefault(400, dict(error))
+                if operation.get("requestBody"):
+                    responses.setdefault(413, dict(error))
+                responses.setdefault(414, dict(error))
+                responses.setdefault(503, dict(error))
                 responses.setdefault(500, dict(error))
                 for code, response in responses.items():
                     label = api_errors.STATUS_DESCRIPTIONS.get(int(code))

@@ -408,6 +408,7 @@ def cle_out(key: ApiKey, now) -> dict:
         "expire_le": key.expires_at,
         "revoquee_le": key.revoked_at,
         "derniere_utilisation": key.last_used_at,
+        "droits": droits_out(key.droits_set),
     }
 
 

@@ -535,6 +535,13 @@ class EtablissementContactIn(Schema):
 
 class CleIn(Schema):
     etablissement_id: int
+    droits: list[str] | None = Field(
+        None,
+        max_length=10,
+        description="Droits de la clé, parmi ceux d'un gestionnaire OF que vous détenez vous-même sur "
+        "l'établissement (saisir_contrats, deposer_pieces, deposer_factures, consulter_reglements) ; "
+        "absent : tous ceux-là.",
+    )
 
 
 class CleOut(Schema):
@@ -546,6 +553,7 @@ class CleOut(Schema):
     expire_le: datetime
     revoquee_le: datetime | None
     derniere_utilisation: datetime | None
+    droits: list[Libelle] = Field(description="Les droits avec lesquels agit le logiciel qui présente la clé")
 
 
 class CleGenereeOut(CleOut):

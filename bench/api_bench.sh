@@ -4,6 +4,8 @@
 #   REQUESTS=200 bench/api_bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# DEBUG is off by default and the settings then want a secret key of their own: one drawn for this run.
+export DJANGO_SECRET_KEY="${DJANGO_SECRET_KEY:-bench-$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')}"
 export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/portail_bench_api}"
 export PORTAIL_MEDIA_ROOT="${PORTAIL_MEDIA_ROOT:-/tmp/portail-bench-api/media}"
 db="${DATABASE_URL##*/}"

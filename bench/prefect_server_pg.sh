@@ -4,6 +4,8 @@
 # then one run of each flow, checked "Completed". Rerunnable; cleans up after itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# DEBUG is off by default and the settings then want a secret key of their own: one drawn for this run.
+export DJANGO_SECRET_KEY="${DJANGO_SECRET_KEY:-bench-$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')}"
 PY=.venv/bin/python
 PREFECT=.venv/bin/prefect
 PG=${PG:-postgres://postgres@127.0.0.1:5432}

@@ -51,7 +51,7 @@ echo "==> 3. Réglages communs (ceux de deploy/portail.env.example, pour cette m
 set -a
 DJANGO_SETTINGS_MODULE=config.settings
 DJANGO_DEBUG=false
-DJANGO_SECRET_KEY="bench-scale-out-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+DJANGO_SECRET_KEY="bench-scale-out-$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')"
 DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost
 DJANGO_CSRF_TRUSTED_ORIGINS=http://127.0.0.1:$PROXY_PORT
 PORTAIL_BASE_URL=http://127.0.0.1:$PROXY_PORT

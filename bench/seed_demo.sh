@@ -5,6 +5,8 @@
 #   SCALE=50000 BATCH=2000 bench/seed_demo.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# DEBUG is off by default and the settings then want a secret key of their own: one drawn for this run.
+export DJANGO_SECRET_KEY="${DJANGO_SECRET_KEY:-bench-$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')}"
 PY=.venv/bin/python
 PG=${PG:-postgres://postgres@127.0.0.1:5432}
 DB=${BENCH_DB:-portail_bench_seed}

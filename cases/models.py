@@ -17,6 +17,7 @@ from django.db.models import F, Q, Sum
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from accounts.models import ApiKey, Etablissement
+from common.downloads import stored_name
 from rules import lifecycles
 from rules.lifecycles import Dispositif, EtatDossier, EtatFacture
 
@@ -312,7 +313,8 @@ class FactureQuerySet(ProtectedStateQuerySet):
 
 
 def facture_upload_to(instance: Facture, filename: str) -> str:
-    return f"factures/{instance.emetteur_id}/{filename}"
+    # A random name (the facture's file name is derived from its number when downloaded).
+    return f"factures/{instance.emetteur_id}/{stored_name(filename)}"
 
 
 class Facture(ConcurrentTransitionMixin, models.Model):
@@ -469,7 +471,8 @@ class StatutCourrier(models.TextChoices):
 
 
 def courrier_upload_to(instance: Courrier, filename: str) -> str:
-    return f"courriers/{instance.created_at:%Y/%m}/{filename}"
+    # A random name: a courrier's path must not be guessable from its type, recipient and number.
+    return f"courriers/{instance.created_at:%Y/%m}/{stored_name(filename)}"
 
 
 class Courrier(models.Model):
@@ -528,7 +531,8 @@ class Courrier(models.Model):
 
 
 def piece_upload_to(instance: PieceJointe, filename: str) -> str:
-    return f"pieces/{instance.uploaded_at:%Y/%m}/{filename}"
+    # A random name; the user's file name is kept in ``nom``.
+    return f"pieces/{instance.uploaded_at:%Y/%m}/{stored_name(filename)}"
 
 
 class PieceJointe(models.Model):

@@ -54,3 +54,33 @@ class ServiceUnavailable(DomainError):
 
     code = "document_indisponible"
     status = 503
+
+
+# --- Failures that are not bugs: the database gone, input the database or the parser cannot take ------
+
+
+def input_failure(exc: BaseException | None) -> tuple[int, str, str] | None:
+    """``(status, message, code)`` for an exception caused by the request or by the database's absence
+    rather than by a bug: each interface answers it in its own shape instead of a 500; ``None`` otherwise."""
+    from decimal import InvalidOperation
+
+    from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+    from django.db import DataError, InterfaceError, OperationalError
+    from django.http.multipartparser import MultiPartParserError, TooManyFilesSent
+
+    if exc is None:
+        return None
+    if isinstance(exc, OperationalError | InterfaceError):
+        return (
+            503,
+            "Service momentanément indisponible (base de données injoignable) : réessayez dans quelques instants. "
+            "Ce que vous avez envoyé n'a pas été enregistré.",
+            "service_indisponible",
+        )
+    if isinstance(exc, DataError | OverflowError | InvalidOperation):
+        return 400, "Valeur hors des limites acceptées (nombre trop grand ou texte invalide).", "valeur_hors_limites"
+    if isinstance(exc, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
+        return 413, "Requête trop volumineuse.", "requete_trop_volumineuse"
+    if isinstance(exc, MultiPartParserError):
+        return 400, "Formulaire illisible : envoyez un corps multipart/form-data complet.", "formulaire_illisible"
+    return None

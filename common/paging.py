@@ -10,6 +10,8 @@ from rules.verdicts import Problem
 
 T = TypeVar("T")
 MAX_PAGE_SIZE = 100
+# Far beyond any list, and small enough that the offset always fits the database's 64-bit integers.
+MAX_PAGE = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,8 @@ class PageRequest:
         problems = []
         if self.page < 1:
             problems.append(Problem("page", "La page commence à 1."))
+        elif self.page > MAX_PAGE:
+            problems.append(Problem("page", f"La page est comprise entre 1 et {MAX_PAGE:_}.".replace("_", " ")))
         if not 1 <= self.taille <= MAX_PAGE_SIZE:
             problems.append(Problem("taille", f"La taille de page est comprise entre 1 et {MAX_PAGE_SIZE}."))
         if problems:

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PORTAIL_VAR_DIR", BASE_DIR / "var"))
@@ -26,10 +27,83 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me-in-production")
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} doit être un nombre entier (reçu : {value!r}).") from None
+
+
+# --- Security (issue 11) ---------------------------------------------------------------------
+# Production is the default: DEBUG is on only when asked for (DJANGO_DEBUG=true, as bin/demo does),
+# and outside DEBUG the application refuses to start without a secret key of its own.
+DEBUG = env_bool("DJANGO_DEBUG", False)
+# Keys that were ever written in this repository (defaults, examples, the demo's): never valid in production.
+KNOWN_SECRET_KEYS = frozenset(
+    {
+        "dev-only-insecure-key-change-me-in-production",
+        "remplacer-par-une-longue-valeur-aleatoire",
+        "demo-only-insecure-key-portail-of-never-use-it-in-production-0123456789",
+    }
+)
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "").strip()
+
+
+def _weak_secret_key(key: str) -> str | None:
+    if not key:
+        return "DJANGO_SECRET_KEY n'est pas défini"
+    if key in KNOWN_SECRET_KEYS or key.startswith("django-insecure"):
+        return "DJANGO_SECRET_KEY est une valeur connue (exemple ou démonstration)"
+    if len(key) < 50 or len(set(key)) < 5:
+        return "DJANGO_SECRET_KEY est trop courte (50 caractères variés au moins)"
+    return None
+
+
+if DEBUG:
+    SECRET_KEY = SECRET_KEY or "dev-only-insecure-key-change-me-in-production"
+elif reason := _weak_secret_key(SECRET_KEY):
+    raise ImproperlyConfigured(
+        f"Démarrage refusé : {reason}. Donnez une clé secrète aléatoire propre à cette installation, par exemple "
+        "DJANGO_SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))'), "
+        "ou demandez explicitement le mode de développement avec DJANGO_DEBUG=true."
+    )
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "http://localhost:8000,http://127.0.0.1:8000")
+
+# Reverse proxies in front of the application (nginx: 1). The login limiter reads the client's address
+# from X-Forwarded-For only through that many proxies, and the proxy's X-Forwarded-Proto is trusted.
+TRUSTED_PROXIES = env_int("PORTAIL_TRUSTED_PROXIES", 0)
+if TRUSTED_PROXIES > 0:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# PORTAIL_HTTPS=true (production, served over HTTPS): HTTP is redirected to HTTPS (unless the proxy already
+# does it: DJANGO_SECURE_SSL_REDIRECT=false), cookies are sent over HTTPS only, HSTS for a year.
+HTTPS = env_bool("PORTAIL_HTTPS", False)
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", HTTPS)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 31_536_000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+# Request limits: a body over PORTAIL_MAX_REQUEST_BYTES is refused with a 413 before being read (a deposit
+# carries at most 20 Mo per file); form and JSON fields over DATA_UPLOAD_MAX_MEMORY_SIZE likewise; a URL
+# longer than PORTAIL_MAX_URL_LENGTH characters is a 414.
+MAX_REQUEST_BYTES = env_int("PORTAIL_MAX_REQUEST_BYTES", 100 * 1024 * 1024)
+MAX_URL_LENGTH = env_int("PORTAIL_MAX_URL_LENGTH", 4096)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("PORTAIL_MAX_FORM_BYTES", 5 * 1024 * 1024)
+# Downloads: the application checks the reader's scope, then may hand the file over to the proxy
+# (PORTAIL_SENDFILE=x-accel-redirect for nginx, x-sendfile for Apache/lighttpd; PORTAIL_SENDFILE_PREFIX: the
+# internal location that maps MEDIA_ROOT, « /media-protege/ » by default).
+SENDFILE = os.environ.get("PORTAIL_SENDFILE", "").strip().lower()
+SENDFILE_PREFIX = os.environ.get("PORTAIL_SENDFILE_PREFIX", "/media-protege/")
+if SENDFILE not in ("", "x-accel-redirect", "x-sendfile"):
+    raise ImproperlyConfigured("PORTAIL_SENDFILE : « x-accel-redirect », « x-sendfile » ou vide.")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -48,6 +122,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Hostile input (NUL bytes, oversized bodies or URLs, unreadable forms) is answered with a clear 4xx
+    # before any view runs; a lost database is a 503 (config.middleware).
+    "config.middleware.RequestGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -100,7 +177,11 @@ TEMPLATES = [
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 _default_db = f"sqlite:///{VAR_DIR / 'portail.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_db), conn_max_age=60)}
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", _default_db), conn_max_age=60, conn_health_checks=True
+    )
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions take the write lock up front, so concurrent writers wait
     # for each other (up to the timeout) instead of failing with "database is locked".
@@ -185,6 +266,8 @@ PORTAIL = {
     "REGLEMENT_PATH": "/paiements/{id}/",
     "HABILITATIONS_PATH": "/habilitations/cle/",
     "NOTIFICATIONS_PATH": "/notifications/",
+    # Reverse proxies in front of the application (see TRUSTED_PROXIES above).
+    "TRUSTED_PROXIES": TRUSTED_PROXIES,
 }
 
 # --- Courriers, flows and operations (issue 10) ---------------------------------------------

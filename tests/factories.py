@@ -173,7 +173,19 @@ class DossierFactory(factory.django.DjangoModelFactory):
 
 _facture_numero = itertools.count(2_500_000)
 
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+def _blank_pdf() -> bytes:
+    """A real one-page PDF (uploads are parsed: a mere « %PDF- » header is refused as damaged)."""
+    from io import BytesIO
+
+    from pypdf import PdfWriter
+
+    writer, out = PdfWriter(), BytesIO()
+    writer.add_blank_page(width=595, height=842)
+    writer.write(out)
+    return out.getvalue()
+
+
+PDF_BYTES = _blank_pdf()
 
 
 class FactureFactory(factory.django.DjangoModelFactory):

@@ -3,6 +3,7 @@ SIRET's administrators, checked on every call of the OF's software."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.db import transaction
@@ -11,8 +12,9 @@ from django.db.models import F
 from accounts.actors import Actor
 from accounts.models import ApiKey, Etablissement
 from accounts.services._common import require_user, see_or_404
-from common.errors import Conflict, DomainError, Forbidden, NotFound
+from common.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from rules.actions import Droit
+from rules.verdicts import Problem
 
 # A key's last use is written at most this often (one UPDATE per key and period, not per call).
 LAST_USED_RESOLUTION = timedelta(minutes=5)
@@ -44,16 +46,62 @@ def api_key_list(*, actor: Actor, etablissement_id: int) -> list[ApiKey]:
     )
 
 
-def api_key_generate(*, actor: Actor, etablissement_id: int, now) -> tuple[ApiKey, str]:
-    """A new key for the SIRET, valid 365 days; the previous one is revoked. The clear key is returned once."""
+def api_key_droits_offered(*, actor: Actor, etablissement_id: int) -> list[Droit]:
+    """The rights this administrator may give a key of the SIRET: a gestionnaire's, those she holds there."""
+    held = actor.droits_on(etablissement_id)
+    return [d for d in Droit if d in ApiKey.KEY_DROITS and d in held]
+
+
+def _key_droits(actor: Actor, etablissement_id: int, droits: Iterable[str] | None) -> list[Droit]:
+    offered = api_key_droits_offered(actor=actor, etablissement_id=etablissement_id)
+    if droits is None:
+        return offered
+    problems, chosen = [], []
+    for i, code in enumerate(droits):
+        try:
+            droit = Droit(code)
+        except ValueError:
+            known = ", ".join(d.value for d in ApiKey.KEY_DROITS)
+            problems.append(
+                Problem(f"droits[{i}]", f"Droit inconnu : « {code} » (droits possibles : {known}).", "inconnu")
+            )
+            continue
+        if droit not in ApiKey.KEY_DROITS:
+            problems.append(
+                Problem(f"droits[{i}]", f"Une clé ne peut pas recevoir le droit « {droit.label} ».", "interdit")
+            )
+        elif droit not in offered:
+            problems.append(
+                Problem(
+                    f"droits[{i}]",
+                    f"Vous n'avez pas vous-même le droit « {droit.label} » sur cet établissement : "
+                    "vous ne pouvez pas le donner à une clé.",
+                    "interdit",
+                )
+            )
+        elif droit not in chosen:
+            chosen.append(droit)
+    if problems:
+        raise InvalidInput(problems)
+    return chosen
+
+
+def api_key_generate(
+    *, actor: Actor, etablissement_id: int, now, droits: Iterable[str] | None = None
+) -> tuple[ApiKey, str]:
+    """A new key for the SIRET, valid 365 days; the previous one is revoked. The clear key is returned once.
+
+    ``droits``: the rights the key carries, among a gestionnaire's and never beyond the administrator's own
+    on the SIRET (``None``: all of those she may give)."""
     require_user(actor)
     _require_gerer_cles(actor, etablissement_id)
+    chosen = _key_droits(actor, etablissement_id, droits)
     with transaction.atomic():
         etablissement = Etablissement.objects.select_for_update().get(pk=etablissement_id)
         ApiKey.objects.filter(etablissement_id=etablissement_id, revoked_at__isnull=True).update(
             revoked_at=now, revoked_by_id=actor.user_id
         )
-        key, raw = ApiKey.build(etablissement=etablissement, created_by=None, now=now)
+        key, raw = ApiKey.build(etablissement=etablissement, created_by=None, now=now, droits=chosen)
         key.created_by_id = actor.user_id
         key.save()
     return key, raw

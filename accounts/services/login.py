@@ -96,3 +96,12 @@ def login_unlock(email: str) -> None:
     email = (email or "").strip().lower()
     key = f"portail:login:gen:{ratelimit.digest(email)}"
     cache.set(key, _generation(email) + 1, None)
+
+
+def wait_message(seconds: int) -> str:
+    """What a locked-out login form says (the account's existence is never told)."""
+    if seconds < 60:
+        return f"Trop de tentatives : réessayez dans {seconds} secondes, ou réinitialisez votre mot de passe."
+    minutes = -(-seconds // 60)
+    unit = "minutes" if minutes > 1 else "minute"
+    return f"Trop de tentatives : réessayez dans {minutes} {unit}, ou réinitialisez votre mot de passe."

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Header, Query, Router, Status
 
 from accounts.services import (
@@ -299,10 +299,17 @@ def cles(
     "/habilitations/cles",
     response={201: CleGenereeOut, **errors(401, 403, 404, 422, 429)},
     summary="Générer ma clé d'authentification (la précédente est révoquée)",
+    description="La clé porte les droits choisis (« droits »), pris parmi ceux d'un gestionnaire OF que vous "
+    "détenez vous-même sur l'établissement ; la réponse, qui contient la clé en clair, n'est jamais mise en cache.",
 )
-def cle_generate(request: HttpRequest, data: CleIn):
+def cle_generate(request: HttpRequest, data: CleIn, response: HttpResponse):
     moment = now()
-    key, raw = api_key_generate(actor=actor_of(request), etablissement_id=data.etablissement_id, now=moment)
+    key, raw = api_key_generate(
+        actor=actor_of(request), etablissement_id=data.etablissement_id, now=moment, droits=data.droits
+    )
+    # The answer carries the clear key: no cache (browser, proxy) may keep it.
+    response["Cache-Control"] = "no-store"
+    response["Pragma"] = "no-cache"
     return Status(
         201,
         {

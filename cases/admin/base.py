@@ -96,7 +96,7 @@ def pretty_json(value) -> str:
     if not value:
         return "—"
     return format_html(
-        '<pre style="white-space: pre-wrap; margin: 0">{}</pre>', json.dumps(value, indent=2, ensure_ascii=False)
+        '<pre class="donnees-json">{}</pre>', json.dumps(value, indent=2, ensure_ascii=False)
     )
 
 

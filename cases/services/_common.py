@@ -15,6 +15,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from accounts.actors import Actor
 from cases.models import Compteur, Courrier, Destinataire, Dossier, Facture, TransitionLog
 from cases.signals import courriers_requested
+from common import filecheck
 from common.downloads import safe_name
 from common.errors import Conflict, InvalidInput, NotFound
 from rules.verdicts import Problem
@@ -164,12 +165,6 @@ def dossier_courriers(dossier: Dossier, type_: str, contexte: dict | None = None
 # --- Uploaded files ----------------------------------------------------------------------
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-_SIGNATURES = {
-    b"%PDF-": "application/pdf",
-    b"\x89PNG\r\n\x1a\n": "image/png",
-    b"\xff\xd8\xff": "image/jpeg",
-    b"PK\x03\x04": "application/zip",  # docx, xlsx, odt
-}
 
 
 @dataclass(frozen=True)
@@ -200,25 +195,18 @@ def read_uploads(files, *, field: str) -> list[Upload]:
 
 
 def sniff_type(content: bytes) -> str | None:
-    for magic, mime in _SIGNATURES.items():
-        if content.startswith(magic):
-            return mime
-    return None
+    kind = filecheck.sniff(content)
+    return filecheck.MIME[kind] if kind else None
 
 
 def check_upload(upload: Upload, *, field: str, pdf_only: bool = False) -> list[Problem]:
+    """The file judged by its content (:mod:`common.filecheck`): type from the bytes, an extension that
+    agrees with it, no active content (JavaScript, launch actions, embedded files, macros)."""
     if not upload.content:
         return [Problem(field, f"Le fichier « {upload.name} » est vide.")]
     if len(upload.content) > MAX_UPLOAD_BYTES:
         return [Problem(field, f"Le fichier « {upload.name} » dépasse la taille maximale de 20 Mo.")]
-    kind = sniff_type(upload.content)
-    if pdf_only and kind != "application/pdf":
-        return [Problem(field, f"Le fichier « {upload.name} » n'est pas un PDF.")]
-    if kind is None:
-        return [
-            Problem(field, f"Le type du fichier « {upload.name} » n'est pas accepté (PDF, PNG, JPEG, DOCX, XLSX, ODT).")
-        ]
-    return []
+    return [Problem(field, message) for message in filecheck.inspect(upload.name, upload.content, pdf_only=pdf_only)]
 
 
 def check_uploads(uploads, *, field: str) -> list[Problem]:

@@ -22,6 +22,7 @@ from accounts.models import ApiKey, Sexe
 from accounts.services import (
     HabilitationInput,
     UserInput,
+    api_key_droits_offered,
     api_key_generate,
     api_key_list,
     api_key_revoke,
@@ -543,6 +544,10 @@ class Cle:
         return f"{ApiKey.PREFIX}_{self.key.prefix}_…"
 
     @property
+    def droits(self) -> list[Droit]:
+        return [d for d in Droit if d in self.key.droits_set]
+
+    @property
     def jours_restants(self) -> int:
         return max(0, (self.key.expires_at - timezone.now()).days)
 
@@ -573,6 +578,19 @@ def cle(request: HttpRequest) -> HttpResponse:
 
 class GenererForm(PortalForm):
     jeton = forms.CharField(widget=forms.HiddenInput)
+    droits = forms.MultipleChoiceField(
+        label="Droits de la clé",
+        required=False,
+        choices=(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Le logiciel qui présente la clé agit avec ces droits et aucun autre. Seuls les droits que "
+        "vous détenez vous-même sur cet établissement peuvent être donnés ; sans aucun droit, la clé ne permet "
+        "que la consultation des dossiers.",
+    )
+
+    def __init__(self, *args, offered=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["droits"].choices = [(d.value, d.label) for d in offered]
 
 
 def _no_store(response: HttpResponse) -> HttpResponse:
@@ -587,25 +605,41 @@ def cle_generer(request: HttpRequest) -> HttpResponse:
     """The confirmation (the previous key will be revoked), then the new key, shown once in the answer."""
     viewer = request.viewer
     current, _ = _cles(viewer)  # 403 without « Gérer les clés d'authentification »
+    offered = api_key_droits_offered(actor=viewer.actor, etablissement_id=viewer.etablissement_id)
     jetons = list(request.session.get(JETONS_CLE, []))
     if request.method == "POST":
-        form = GenererForm(request.POST)
+        form = GenererForm(request.POST, offered=offered)
         jeton = request.POST.get("jeton", "")
-        if not form.is_valid() or jeton not in jetons:
+        if jeton not in jetons:
             messages.info(
                 request,
                 "Cette demande de clé a déjà été traitée (ou a expiré) : aucune nouvelle clé n'a été générée. "
                 "Une clé générée n'est affichée qu'une seule fois.",
             )
             return redirect("portal:cle")
-        jetons.remove(jeton)
-        request.session[JETONS_CLE] = jetons
-        key, raw = api_key_generate(actor=viewer.actor, etablissement_id=viewer.etablissement_id, now=timezone.now())
-        context = {"nav": "habilitations", "onglet": "cle", "cle": _cle(key, timezone.now()), "brute": raw}
-        return _no_store(render(request, "portal/habilitations/cle_generee.html", context))
+        problems = []
+        if form.is_valid():
+            try:
+                key, raw = api_key_generate(
+                    actor=viewer.actor,
+                    etablissement_id=viewer.etablissement_id,
+                    now=timezone.now(),
+                    droits=form.cleaned_data["droits"],
+                )
+            except InvalidInput as exc:
+                problems = exc.problems
+            else:
+                jetons.remove(jeton)
+                request.session[JETONS_CLE] = jetons
+                context = {"nav": "habilitations", "onglet": "cle", "cle": _cle(key, timezone.now()), "brute": raw}
+                return _no_store(render(request, "portal/habilitations/cle_generee.html", context))
+        apply_problems(form, problems)
+        context = {"onglet": "cle", "actuelle": current, "form": form}
+        return _no_store(_confirmation(request, "portal/habilitations/cle_generer.html", context, status=422))
     jeton = secrets.token_urlsafe(16)
     request.session[JETONS_CLE] = [*jetons[-4:], jeton]
-    context = {"onglet": "cle", "actuelle": current, "form": GenererForm(initial={"jeton": jeton})}
+    form = GenererForm(initial={"jeton": jeton, "droits": [d.value for d in offered]}, offered=offered)
+    context = {"onglet": "cle", "actuelle": current, "form": form}
     return _no_store(_confirmation(request, "portal/habilitations/cle_generer.html", context))
 
 

@@ -1,3 +1,4 @@
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -185,6 +186,7 @@ class TestInstruction:
             ("demander_pieces", "en_cours_de_traitement", "en_attente_de_pieces", "admin"),
             ("reprendre_instruction", "en_attente_de_pieces", "en_cours_de_traitement", "admin"),
             ("accorder", "en_cours_de_traitement", "accorde", "admin"),
+            ("calculer_echeancier", "", "accorde", "admin"),
         ]
         assert dossier.journal.get(transition="demander_pieces").details["pieces"][0]["code"] == "CONVENTION_FORMATION"
         lines = {f.nature: (f.montant_demande, f.montant_pris_en_charge) for f in dossier.financements.all()}
@@ -306,7 +308,9 @@ class TestPieces:
 
         assert [p.nom for p in pieces] == ["convention.pdf", "../../etc/photo id.png"]
         assert all(".." not in p.fichier.name for p in pieces)
-        assert pieces[1].fichier.name.endswith("photo_id.png")
+        # Stored under a random name with the extension of its content; the user's name is metadata (``nom``).
+        assert re.fullmatch(r"pieces/2026/\d\d/[0-9a-f]{32}\.png", pieces[1].fichier.name)
+        assert "photo" not in pieces[0].fichier.name + pieces[1].fichier.name
 
     def test_one_bad_file_refuses_all_and_stores_nothing(self, of_actor, of_etab, now, settings):
         dossier = DossierFactory(of_etablissement=of_etab)
