@@ -12,6 +12,7 @@ admin.site.index_title = "Instruction des dossiers et des factures"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("api/cfa/", include("api.cfa.urls")),
     path("", include("portal.urls")),
 ]
 

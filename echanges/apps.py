@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class EchangesConfig(AppConfig):
+    name = "echanges"
+    verbose_name = "Échanges par la norme API CFA"
