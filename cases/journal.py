@@ -29,6 +29,13 @@ CREATION_LABELS = {
     "deposer_avenant": "Dépôt de l'avenant",
     "deposer": "Dépôt de la facture",
 }
+# Journal entries of the échéancier: no change of the dossier's state, the amounts of its échéances move.
+ECHEANCIER_LABELS = {
+    "calculer_echeancier": "Calcul de l'échéancier",
+    "facturer_echeance": "Facture déposée sur l'échéancier",
+    "liberer_echeance": "Facture rejetée : échéance libérée",
+    "regler_echeance": "Règlement d'échéance",
+}
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,8 @@ def transition_label(dispositif: str | None, name: str) -> str:
     """A dossier transition of ``dispositif``'s lifecycle, or a facture transition when ``None``."""
     if name in CREATION_LABELS:
         return CREATION_LABELS[name]
+    if name in ECHEANCIER_LABELS:
+        return ECHEANCIER_LABELS[name]
     transitions = DOSSIER_LIFECYCLES[Dispositif(dispositif)] if dispositif else FACTURE_LIFECYCLE
     return next((t.label for t in transitions if t.name == name), name)
 

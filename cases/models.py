@@ -122,6 +122,13 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
     # Rupture
     date_rupture = models.DateField("date de rupture", null=True, blank=True)
     motif_rupture = models.CharField("motif de rupture", max_length=100, blank=True)
+    # Financing of an apprenticeship contract (set at transmission, then by the échéancier)
+    npec_annuel = models.DecimalField("NPEC annuel retenu", max_digits=12, decimal_places=2, null=True, blank=True)
+    npec_source = models.CharField("origine du NPEC", max_length=20, blank=True)
+    participation_employeur = models.DecimalField(
+        "participation de l'employeur", max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    echeancier_regime = models.CharField("régime de l'échéancier", max_length=20, blank=True)
     # Timeline
     created_at = models.DateTimeField("créé le")
     updated_at = models.DateTimeField("modifié le")
@@ -735,3 +742,174 @@ class DelaiDecision(Dossier):
         proxy = True
         verbose_name = "délai de décision à surveiller"
         verbose_name_plural = "délais de décision à risque ou dépassés"
+
+
+# --- Financing of apprenticeship contracts: NPEC, échéancier, invoice lines ------------------
+
+
+class ReferenceNpec(models.Model):
+    """The dated referential of niveaux de prise en charge: certification (RNCP) × branch (IDCC) →
+    annual amount, in force from/to (imported from France compétences' file, editable in the back office)."""
+
+    rncp = models.CharField("code RNCP", max_length=12)
+    idcc = models.CharField("code IDCC", max_length=4)
+    montant_annuel = models.DecimalField("NPEC annuel (€)", max_digits=10, decimal_places=2)
+    date_debut = models.DateField("applicable à partir du")
+    date_fin = models.DateField("applicable jusqu'au", null=True, blank=True)
+    cpne_code = models.CharField("code CPNE", max_length=20, blank=True)
+    cpne = models.CharField("CPNE", max_length=255, blank=True)
+    intitule = models.CharField("intitulé de la certification", max_length=500, blank=True)
+    statut = models.CharField("statut", max_length=100, blank=True)
+    source = models.CharField("fichier importé", max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = "niveau de prise en charge (NPEC)"
+        verbose_name_plural = "référentiel des NPEC"
+        ordering = ["rncp", "idcc", "-date_debut"]
+        constraints = [
+            models.UniqueConstraint(fields=["rncp", "idcc", "date_debut"], name="npec_unique"),
+            models.CheckConstraint(condition=Q(montant_annuel__gt=0), name="npec_positif"),
+            models.CheckConstraint(
+                condition=Q(date_fin__isnull=True) | Q(date_fin__gte=F("date_debut")), name="npec_periode"
+            ),
+        ]
+        indexes = [models.Index(fields=["rncp", "idcc", "date_debut"])]
+
+    def __str__(self) -> str:
+        return f"{self.rncp} × IDCC {self.idcc} : {self.montant_annuel} € (depuis le {self.date_debut:%d/%m/%Y})"
+
+    def as_rule(self):
+        from rules.npec import Npec
+
+        return Npec(self.rncp, self.idcc, self.montant_annuel, self.date_debut, self.date_fin)
+
+
+class ReferenceNpecAmorcage(models.Model):
+    """The « amorçage » annual amount of a certification level, when a pair (RNCP, IDCC) has no NPEC."""
+
+    niveau = models.PositiveSmallIntegerField(
+        "niveau de la certification", choices=[(n, f"Niveau {n}") for n in range(3, 9)]
+    )
+    montant_annuel = models.DecimalField("montant annuel (€)", max_digits=10, decimal_places=2)
+    date_debut = models.DateField("applicable à partir du")
+    date_fin = models.DateField("applicable jusqu'au", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "niveau d'amorçage"
+        verbose_name_plural = "niveaux d'amorçage des NPEC"
+        ordering = ["niveau", "-date_debut"]
+        constraints = [
+            models.UniqueConstraint(fields=["niveau", "date_debut"], name="amorcage_unique"),
+            models.CheckConstraint(condition=Q(montant_annuel__gt=0), name="amorcage_positif"),
+            models.CheckConstraint(
+                condition=Q(date_fin__isnull=True) | Q(date_fin__gte=F("date_debut")), name="amorcage_periode"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Niveau {self.niveau} : {self.montant_annuel} € (depuis le {self.date_debut:%d/%m/%Y})"
+
+    def as_rule(self):
+        from rules.npec import Amorcage
+
+        return Amorcage(self.niveau, self.montant_annuel, self.date_debut, self.date_fin)
+
+
+class Echeance(models.Model):
+    """One instalment of an apprenticeship dossier's NPEC (computed by :mod:`rules.echeancier` on accord,
+    avenant and rupture). Its statut is derived from its amounts and the day (never stored)."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="echeances", verbose_name="dossier")
+    numero = models.PositiveSmallIntegerField("numéro")
+    annee = models.PositiveSmallIntegerField("année d'exécution")
+    nature = models.CharField("nature", max_length=10)
+    taux = models.PositiveSmallIntegerField("taux (%)", null=True, blank=True)
+    date_ouverture = models.DateField("facturable à partir du")
+    date_debut = models.DateField("période du")
+    date_fin = models.DateField("période au")
+    montant_total = models.DecimalField("montant total", max_digits=12, decimal_places=2)
+    montant_regle = models.DecimalField("montant réglé", max_digits=12, decimal_places=2, default=Decimal("0"))
+    montant_en_instruction = models.DecimalField(
+        "montant en instruction", max_digits=12, decimal_places=2, default=Decimal("0")
+    )
+    updated_at = models.DateTimeField("calculée le")
+
+    class Meta:
+        verbose_name = "échéance"
+        verbose_name_plural = "échéancier"
+        ordering = ["dossier", "numero"]
+        constraints = [
+            models.UniqueConstraint(fields=["dossier", "numero"], name="echeance_numero_unique"),
+            models.CheckConstraint(condition=Q(montant_total__gte=0), name="echeance_total_positif"),
+            models.CheckConstraint(condition=Q(montant_regle__gte=0), name="echeance_regle_positif"),
+            models.CheckConstraint(condition=Q(montant_en_instruction__gte=0), name="echeance_instruction_positif"),
+        ]
+        indexes = [models.Index(fields=["dossier", "date_ouverture"])]
+
+    def __str__(self) -> str:
+        return f"{self.codification} du dossier {self.dossier_id} : {self.montant_total} €"
+
+    @property
+    def codification(self) -> str:
+        return f"E{self.numero}"
+
+    @property
+    def reste_a_facturer(self) -> Decimal:
+        from rules.echeancier import reste_a_facturer
+
+        return reste_a_facturer(self.montant_total, self.montant_regle, self.montant_en_instruction)
+
+    def statut(self, today):
+        from rules.echeancier import statut
+
+        return statut(
+            total=self.montant_total,
+            regle=self.montant_regle,
+            en_instruction=self.montant_en_instruction,
+            ouverture=self.date_ouverture,
+            today=today,
+        )
+
+
+class NatureLigneFacture(models.TextChoices):
+    """The norm's ``natureLigne`` of an invoice line."""
+
+    PEDAGOGIE = "pedagogie", "Pédagogie (coût de la formation)"
+    PREMIER_EQUIPEMENT = "premier_equipement", "1er équipement"
+    HEBERGEMENT = "hebergement", "Hébergement"
+    RESTAURATION = "restauration", "Restauration"
+    MOBILITE = "mobilite", "Mobilité"
+    MAJORATION_RQTH = "majoration_rqth", "Majoration RQTH"
+
+
+class FactureLigne(models.Model):
+    """One line of a facture: an amount (HT) on one dossier of the émetteur, charged to one échéance of
+    its échéancier for the pédagogie of an apprenticeship contract."""
+
+    facture = models.ForeignKey(Facture, on_delete=models.CASCADE, related_name="lignes", verbose_name="facture")
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.PROTECT, related_name="lignes_facture", verbose_name="dossier"
+    )
+    echeance = models.ForeignKey(
+        Echeance,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="lignes_facture",
+        verbose_name="échéance",
+    )
+    nature = models.CharField(
+        "nature", max_length=30, choices=NatureLigneFacture.choices, default=NatureLigneFacture.PEDAGOGIE
+    )
+    montant = models.DecimalField("montant HT", max_digits=12, decimal_places=2)
+    quantite = models.PositiveIntegerField("quantité", default=1)
+
+    class Meta:
+        verbose_name = "ligne de facture"
+        verbose_name_plural = "lignes de la facture"
+        ordering = ["facture", "pk"]
+        constraints = [models.CheckConstraint(condition=Q(montant__gt=0), name="ligne_facture_positive")]
+        indexes = [models.Index(fields=["dossier", "facture"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_nature_display()} : {self.montant} €"

@@ -102,8 +102,10 @@ ACTION_LABELS = {
 }
 
 E = EtatDossier
-# The guide: invoices only on subrogated dossiers that are accordé or en cours de traitement.
-FACTURABLE = frozenset({E.ACCORDE, E.EN_COURS})
+# The guide: invoices only on subrogated dossiers that are accordé or en cours de traitement; an
+# apprenticeship contract's échéancier is also invoiced while its avenant is instructed (its échéances
+# stay on this version until the avenant's accord) and after a rupture (the balance at its date).
+FACTURABLE = frozenset({E.ACCORDE, E.EN_COURS, E.AVENANT_EN_COURS, E.RUPTURE})
 PIECES_ACCEPTEES = frozenset({E.TRANSMIS, E.EN_COURS, E.EN_ATTENTE_PIECES, E.ACCORDE, E.AVENANT_EN_COURS, E.RUPTURE})
 OF_ROLES = frozenset({Role.ADMIN_OF, Role.GESTIONNAIRE_OF})
 

@@ -16,6 +16,7 @@ from cases.admin.base import is_opco_staff, opco_actor
 from cases.admin.courriers import AlerteExploitationAdmin, CourrierAdmin, NotificationAdmin, PieceJointeAdmin
 from cases.admin.dossiers import DossierAdmin
 from cases.admin.factures import FactureAdmin
+from cases.admin.financement import EcheanceAdmin, FactureLigneAdmin, ReferenceNpecAdmin, ReferenceNpecAmorcageAdmin
 from cases.admin.journal import TransitionLogAdmin
 from cases.admin.queues import DelaiDecisionAdmin, DossierSansReponseAdmin
 from cases.admin.references import CompteurAdmin, DigestEnvoiAdmin, RappelCleAdmin, ReferenceSmicAdmin
@@ -29,12 +30,16 @@ __all__ = [
     "DigestEnvoiAdmin",
     "DossierAdmin",
     "DossierSansReponseAdmin",
+    "EcheanceAdmin",
     "FactureAdmin",
+    "FactureLigneAdmin",
     "LigneFinancementAdmin",
     "LigneReglementAdmin",
     "NotificationAdmin",
     "PieceJointeAdmin",
     "RappelCleAdmin",
+    "ReferenceNpecAdmin",
+    "ReferenceNpecAmorcageAdmin",
     "ReferenceSmicAdmin",
     "ReglementAdmin",
     "TransitionLogAdmin",

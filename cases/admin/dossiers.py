@@ -30,6 +30,7 @@ from cases.admin.inlines import (
     DossierFactureInline,
     DossierJournalInline,
     DossierPieceInline,
+    EcheanceInline,
     LigneFinancementInline,
 )
 from cases.admin.transitions import DOSSIER_TRANSITIONS, TransitionAdminMixin, amount_field
@@ -211,6 +212,7 @@ class DossierAdmin(TransitionAdminMixin, NumberSearchMixin, OpcoAccessMixin, adm
     )
     inlines = (
         LigneFinancementInline,
+        EcheanceInline,
         DossierFactureInline,
         DossierPieceInline,
         DossierCourrierInline,

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from cases import services
 from cases.admin.base import NumberSearchMixin, OpcoAccessMixin, admin_link, is_opco_staff, opco_actor, titled
-from cases.admin.inlines import FactureCourrierInline, FactureJournalInline, FacturePieceInline
+from cases.admin.inlines import FactureCourrierInline, FactureJournalInline, FactureLigneInline, FacturePieceInline
 from cases.admin.transitions import FACTURE_TRANSITIONS, TransitionAdminMixin
 from cases.models import Facture, LigneReglement, ModeReglement
 from cases.permissions import actions_on_facture, ensure_facture_action
@@ -123,7 +123,7 @@ class FactureAdmin(TransitionAdminMixin, NumberSearchMixin, OpcoAccessMixin, adm
         "deposited_by",
         "updated_at",
     )
-    inlines = (FacturePieceInline, FactureCourrierInline, FactureJournalInline)
+    inlines = (FactureLigneInline, FacturePieceInline, FactureCourrierInline, FactureJournalInline)
 
     # Transitions
     def allowed_actions(self, actor, obj):

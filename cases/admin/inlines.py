@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils import timezone
 
 from cases.admin.base import ReadOnlyInline, admin_link, state_label
-from cases.models import Courrier, Facture, LigneFinancement, LigneReglement, PieceJointe, TransitionLog
+from cases.models import (
+    Courrier,
+    Echeance,
+    Facture,
+    FactureLigne,
+    LigneFinancement,
+    LigneReglement,
+    PieceJointe,
+    TransitionLog,
+)
+from rules.echeancier import NATURE_LABELS
 from rules.lifecycles import ETAT_DOSSIER_LABELS, ETAT_FACTURE_LABELS
 
 # --- Inlines ---------------------------------------------------------------------------------------
@@ -113,3 +124,58 @@ class LigneReglementInline(ReadOnlyInline):
     @admin.display(description="dossier")
     def dossier_link(self, obj: LigneReglement) -> str:
         return admin_link(obj.dossier, obj.dossier.reference)
+
+
+class EcheanceInline(ReadOnlyInline):
+    """The échéancier of an apprenticeship dossier, with each échéance's statut today (Paris)."""
+
+    model = Echeance
+    fields = (
+        "codification",
+        "libelle",
+        "date_ouverture",
+        "date_debut",
+        "date_fin",
+        "montant_total",
+        "montant_regle",
+        "montant_en_instruction",
+        "reste",
+        "statut_du_jour",
+    )
+    ordering = ("numero",)
+    verbose_name_plural = "échéancier"
+
+    @admin.display(description="échéance")
+    def codification(self, obj: Echeance) -> str:
+        return obj.codification
+
+    @admin.display(description="nature")
+    def libelle(self, obj: Echeance) -> str:
+        label = NATURE_LABELS.get(obj.nature, obj.nature)
+        return f"{label} {obj.taux} % — année {obj.annee}" if obj.taux else f"{label} — année {obj.annee}"
+
+    @admin.display(description="reste à facturer")
+    def reste(self, obj: Echeance):
+        return obj.reste_a_facturer
+
+    @admin.display(description="statut")
+    def statut_du_jour(self, obj: Echeance) -> str:
+        return obj.statut(timezone.localdate()).label
+
+
+class FactureLigneInline(ReadOnlyInline):
+    model = FactureLigne
+    fk_name = "facture"
+    fields = ("dossier_link", "nature", "echeance_code", "montant", "quantite")
+    verbose_name_plural = "lignes de la facture"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("dossier", "echeance")
+
+    @admin.display(description="dossier")
+    def dossier_link(self, obj: FactureLigne) -> str:
+        return admin_link(obj.dossier, obj.dossier.reference)
+
+    @admin.display(description="échéance")
+    def echeance_code(self, obj: FactureLigne) -> str:
+        return obj.echeance.codification if obj.echeance_id else "—"

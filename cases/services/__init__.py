@@ -18,9 +18,12 @@ from cases.services.dossiers import (
     dossier_take_charge,
     dossier_transmit,
 )
+from cases.services.echeances import dossier_echeancier_recalculer
 from cases.services.factures import (
+    LigneDemandee,
     facture_add_pieces,
     facture_deposit,
+    facture_deposit_lignes,
     facture_instruct,
     facture_reject,
     facture_request_pieces,
@@ -30,6 +33,7 @@ from cases.services.factures import (
 from cases.services.reglements import reglement_create
 
 __all__ = [
+    "LigneDemandee",
     "Upload",
     "dossier_add_pieces",
     "dossier_avenant_create",
@@ -38,6 +42,7 @@ __all__ = [
     "dossier_declare_rupture",
     "dossier_draft_delete",
     "dossier_draft_save",
+    "dossier_echeancier_recalculer",
     "dossier_grant",
     "dossier_refuse",
     "dossier_register",
@@ -47,6 +52,7 @@ __all__ = [
     "dossier_transmit",
     "facture_add_pieces",
     "facture_deposit",
+    "facture_deposit_lignes",
     "facture_instruct",
     "facture_reject",
     "facture_request_pieces",

@@ -10,11 +10,14 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.actors import Actor
 from accounts.models import Etablissement
 from cases.models import Dossier, LigneFinancement, NatureFinancement, PieceJointe, TransitionLog, TypeCourrier
 from cases.permissions import ensure_dossier_action, has_droit
+from cases.references import montants_demandes_for, smic_table
+from cases.services import echeances
 from cases.services._common import (
     StoredFiles,
     Upload,
@@ -26,7 +29,6 @@ from cases.services._common import (
     log_transition,
     next_numbers,
     request_courriers,
-    smic_table,
     store_pieces,
 )
 from common.errors import Forbidden, InvalidInput
@@ -141,27 +143,54 @@ def dossier_draft_delete(*, actor: Actor, dossier_id: int, confirm: bool) -> Non
         dossier.delete()
 
 
+def _requested(payload: dict, *, path_prefix: str = "") -> tuple[dict[str, Decimal], object]:
+    """The accord de financement a CERFA requests (NPEC prorated to the contract, frais annexes asked
+    for), refused with the field of each request beyond its limit."""
+    demandes = montants_demandes_for(payload)
+    if demandes is None:
+        return {}, None
+    invalid([Problem(f"{path_prefix}{p.field}", p.message, p.code) for p in demandes.problems])
+    return dict(demandes.par_nature), demandes
+
+
 def dossier_transmit(
     *, actor: Actor, dossier_id: int, now, montants_demandes: dict[str, Decimal] | None = None
 ) -> Dossier:
     """Transmit a complete, valid draft: it gets its number and its CERFA is frozen.
 
-    ``montants_demandes``: the accord de financement requested (HT), per nature (NPEC, frais annexes).
+    The accord de financement requested (HT, per nature) is computed from the CERFA: the NPEC in force
+    at the conclusion date for its certification and branch (or the level's amorçage), prorated to the
+    contract's length, and the frais annexes it asks for (``couts``). ``montants_demandes`` replaces
+    the computed amount of the natures it names.
     """
     invalid(_check_amounts(montants_demandes or {}, field="montants_demandes"))
     with transaction.atomic():
         dossier = lock_dossier(actor, dossier_id)
         ensure_dossier_action(actor, dossier, Action.TRANSMETTRE)
         invalid(
-            cerfa.check_transmission_minimum(dossier.donnees, today=now.date(), complete=True, smic_table=smic_table())
+            cerfa.check_transmission_minimum(
+                dossier.donnees, today=timezone.localdate(now), complete=True, smic_table=smic_table()
+            )
         )
+        requested, demandes = _requested(dossier.donnees)
+        requested.update({k: Decimal(v) for k, v in (montants_demandes or {}).items()})
+        if demandes is not None and demandes.npec is not None:
+            dossier.npec_annuel = demandes.npec.montant
+            dossier.npec_source = demandes.npec.source
         numero = next_numbers("dossier")[0]
         source = fire(dossier, "transmettre", numero=numero, now=now)
         LigneFinancement.objects.bulk_create(
             LigneFinancement(dossier=dossier, nature=nature, montant_demande=Decimal(amount))
-            for nature, amount in (montants_demandes or {}).items()
+            for nature, amount in requested.items()
         )
-        log = log_transition(obj=dossier, actor=actor, name="transmettre", source=source, now=now)
+        log = log_transition(
+            obj=dossier,
+            actor=actor,
+            name="transmettre",
+            source=source,
+            now=now,
+            details={"montants_demandes": {k: str(v) for k, v in requested.items()}} if requested else None,
+        )
         request_courriers(
             log=log,
             dossier=dossier,
@@ -226,7 +255,12 @@ def dossier_avenant_create(
             contrat["dateEffetAvenant"] = date_effet.isoformat()
         if previous.numero_depot:  # the DECA number of the amended contract
             contrat.setdefault("numeroContratPrecedent", previous.numero_depot)
-        invalid(cerfa.check_transmission_minimum(new_payload, today=now.date(), complete=True, smic_table=smic_table()))
+        invalid(
+            cerfa.check_transmission_minimum(
+                new_payload, today=timezone.localdate(now), complete=True, smic_table=smic_table()
+            )
+        )
+        requested, demandes = _requested(new_payload)
         source = fire(previous, "ouvrir_avenant")
         details = {"type_avenant": kind, "date_effet": contrat.get("dateEffetAvenant"), "motif": motif}
         log_transition(
@@ -243,6 +277,8 @@ def dossier_avenant_create(
             entreprise_id=previous.entreprise_id,
             donnees=new_payload,
             version_precedente=previous,
+            npec_annuel=demandes.npec.montant if demandes is not None and demandes.npec else previous.npec_annuel,
+            npec_source=demandes.npec.source if demandes is not None and demandes.npec else previous.npec_source,
             created_at=now,
             updated_at=now,
             transmitted_at=now,
@@ -250,10 +286,14 @@ def dossier_avenant_create(
             **_summary(new_payload),
         )
         avenant.save()
-        # The amounts requested carry over; the OPCO decides them again on the avenant.
+        # The amounts requested are those of the amended CERFA (the NPEC in force at the contract's
+        # conclusion, prorated to its new length); natures it does not compute carry over. The OPCO
+        # decides them again on the avenant.
+        carried = {line.nature: line.montant_demande for line in previous.financements.all()}
+        carried.update(requested)
         LigneFinancement.objects.bulk_create(
-            LigneFinancement(dossier=avenant, nature=line.nature, montant_demande=line.montant_demande)
-            for line in previous.financements.all()
+            LigneFinancement(dossier=avenant, nature=nature, montant_demande=amount)
+            for nature, amount in carried.items()
         )
         log = log_transition(
             obj=avenant, actor=actor, name="deposer_avenant", source="", now=now, reason=motif, details=details
@@ -329,6 +369,9 @@ def dossier_declare_rupture(
         )
         request_courriers(
             log=log, dossier=dossier, now=now, requests=dossier_courriers(dossier, TypeCourrier.RUPTURE, log.details)
+        )
+        echeances.recompute(
+            dossier, actor=actor, now=now, motif=f"Rupture du contrat au {date_rupture:%d/%m/%Y} : prorata à cette date"
         )
     return dossier
 
@@ -430,6 +473,7 @@ def _opco_transition(
     details: dict | None = None,
     courrier: str | None = None,
     before=None,
+    after=None,
     **kwargs,
 ) -> Dossier:
     _require_opco(actor)
@@ -448,6 +492,8 @@ def _opco_transition(
                 log=log, dossier=dossier, now=now, requests=dossier_courriers(dossier, courrier, details or {})
             )
         _follow_avenant(dossier, actor, now)
+        if after is not None:
+            after(dossier)
     return dossier
 
 
@@ -465,6 +511,9 @@ def _follow_avenant(dossier: Dossier, actor: Actor, now) -> None:
     if previous.etat != E.AVENANT_EN_COURS:
         return
     source = fire(previous, name)
+    if name == "remplacer_par_avenant":
+        # The échéancier follows the new version, with what was invoiced and paid on it.
+        echeances.move_to_avenant(previous, dossier)
     log_transition(
         obj=previous,
         actor=actor,
@@ -534,6 +583,11 @@ def dossier_grant(
     details = {"montants_pris_en_charge": {k: str(v) for k, v in montants_pris_en_charge.items()}}
     # The accord of an avenant is announced by the avenant letter.
     is_avenant = Dossier.objects.filter(pk=dossier_id, version_precedente__isnull=False).exists()
+
+    def schedule(dossier: Dossier) -> None:
+        motif = "Accord de l'avenant" if is_avenant else "Accord de financement"
+        echeances.recompute(dossier, actor=actor, now=now, motif=motif)
+
     return _opco_transition(
         actor=actor,
         dossier_id=dossier_id,
@@ -543,6 +597,7 @@ def dossier_grant(
         details=details,
         courrier=TypeCourrier.AVENANT if is_avenant else TypeCourrier.ACCORD,
         before=write_amounts,
+        after=schedule,
         decided_at=now,
     )
 

@@ -10,6 +10,7 @@ from django.db import transaction
 from accounts.actors import Actor
 from cases.models import Destinataire, Facture, LigneReglement, ModeReglement, Reglement, TypeCourrier
 from cases.services._common import CourrierRequest, fire, invalid, log_transition, next_numbers, request_courriers
+from cases.services.echeances import settle
 from common.errors import Conflict, Forbidden, InvalidInput
 from rules.lifecycles import EtatFacture
 from rules.verdicts import Problem
@@ -60,6 +61,7 @@ def reglement_create(
         for facture in factures:
             facture.updated_at = now
             source = fire(facture, "payer")
+            settle(facture, actor=actor, now=now)
             log_transition(
                 obj=facture,
                 actor=actor,

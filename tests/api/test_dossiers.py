@@ -192,9 +192,11 @@ def test_opco_sees_its_transitions_and_the_history(opco_client, tenant_a, gest_a
     of_view = gest_a.get(f"{API}/dossiers/{tenant_a.dossier.pk}").json()
 
     assert [a["code"] for a in body["actions"]] == ["afficher", "cloturer"]
-    [event] = of_view["historique"]
+    event, echeancier = of_view["historique"]
     assert (event["transition"], event["de_libelle"], event["vers_libelle"]) == ("declarer_rupture", "Accordé", "Rompu")
     assert event["libelle"] == "Déclarer une rupture de contrat"
+    # The rupture recomputes the échéancier at its date (prorata), journalled after it.
+    assert (echeancier["transition"], echeancier["libelle"]) == ("calculer_echeancier", "Calcul de l'échéancier")
 
 
 # --- Files -------------------------------------------------------------------------------------

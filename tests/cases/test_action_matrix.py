@@ -47,7 +47,7 @@ def expected_of(dispositif, etat, subroge):
         actions |= {"modifier_brouillon", "supprimer_brouillon", "transmettre"}
     if etat in (E.TRANSMIS, E.EN_COURS, E.EN_ATTENTE_PIECES, E.ACCORDE, E.AVENANT_EN_COURS, E.RUPTURE):
         actions.add("ajouter_piece")
-    if subroge and etat in (E.ACCORDE, E.EN_COURS):
+    if subroge and etat in (E.ACCORDE, E.EN_COURS, E.AVENANT_EN_COURS, E.RUPTURE):
         actions.add("deposer_facture")
     if dispositif == A and etat == E.ACCORDE:
         actions |= {"creer_avenant", "declarer_rupture"}

@@ -609,7 +609,7 @@ def test_declare_a_rupture(gest_a, tenant_a):
     assert response.status_code == 302 and response["Location"] == f"/dossiers/{d.pk}/"
     d.refresh_from_db()
     assert d.etat == "rupture" and d.date_rupture == date(2026, 12, 1)
-    log = d.journal.get()
+    log = d.journal.get(transition="declarer_rupture")
     assert log.channel == "portail" and log.details["formation_poursuivie"] is True
     synthesis = gest_a.get(f"/dossiers/{d.pk}/")
     text = text_of(synthesis)
