@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from decimal import Decimal
+from typing import Annotated
 
 from django.http import HttpResponse
 from django.utils import timezone
 from ninja import UploadedFile
 from ninja.responses import NinjaJSONEncoder
+from pydantic import Field
 
 from cases.renders import render_document  # noqa: F401 — used by the routers
 from cases.services import Upload
 from cases.services._common import read_uploads
 from common.downloads import bytes_response, file_response, stream_response  # noqa: F401
 from common.paging import PageRequest
+
+# An amount in euros as the database keeps them (12 digits, 2 decimals): « 1e999999 » or 40 digits are a 422
+# on their field, never a value the database refuses.
+Montant = Annotated[Decimal, Field(max_digits=12, decimal_places=2, allow_inf_nan=False)]
 
 CONTEXT_DESCRIPTION = (
     "L'établissement choisi (identifiant) ; à défaut l'en-tête X-ETABLISSEMENT, puis l'établissement principal. "

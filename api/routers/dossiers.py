@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -13,6 +12,7 @@ from ninja import Field, File, Form, Header, Query, Router, Schema, Status, Uplo
 from api.auth import actor_of
 from api.common import (
     CONTEXT_DESCRIPTION,
+    Montant,
     binary,
     bytes_response,
     context,
@@ -180,8 +180,8 @@ def facture_deposer(
     dossier_id: int,
     reference: Form[str],
     date_facture: Form[date],
-    montant_ht: Form[Decimal],
-    montant_ttc: Form[Decimal],
+    montant_ht: Form[Montant],
+    montant_ttc: Form[Montant],
     fichier: File[UploadedFile],
     commentaire: Form[str] = "",
     justificatifs: File[list[UploadedFile]] = None,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 from django.http import HttpRequest
 from ninja import Field, File, Header, Query, Router, Schema, Status, UploadedFile
@@ -11,6 +10,7 @@ from ninja import Field, File, Header, Query, Router, Schema, Status, UploadedFi
 from api.auth import actor_of
 from api.common import (
     CONTEXT_DESCRIPTION,
+    Montant,
     binary,
     context,
     file_response,
@@ -47,8 +47,8 @@ class FactureFiltres(Schema):
     date_facture_max: date | None = None
     date_reception_min: date | None = None
     date_reception_max: date | None = None
-    montant_ttc_min: Decimal | None = None
-    montant_ttc_max: Decimal | None = None
+    montant_ttc_min: Montant | None = None
+    montant_ttc_max: Montant | None = None
 
 
 @router.get(

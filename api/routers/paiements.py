@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 from django.http import HttpRequest
 from ninja import Field, Header, Query, Router, Schema
@@ -11,6 +10,7 @@ from ninja import Field, Header, Query, Router, Schema
 from api.auth import actor_of
 from api.common import (
     CONTEXT_DESCRIPTION,
+    Montant,
     binary,
     bytes_response,
     context,
@@ -42,8 +42,8 @@ class PaiementFiltres(Schema):
     dossier: str | None = Field(None, description="N° de dossier : 3866466 ou 3866466.1")
     date_paiement_min: date | None = None
     date_paiement_max: date | None = None
-    montant_min: Decimal | None = Field(None, description="Montant total TTC minimal")
-    montant_max: Decimal | None = Field(None, description="Montant total TTC maximal")
+    montant_min: Montant | None = Field(None, description="Montant total TTC minimal")
+    montant_max: Montant | None = Field(None, description="Montant total TTC maximal")
 
 
 @router.get(
