@@ -63,3 +63,27 @@ class Convention(models.Model):
 
     def __str__(self) -> str:
         return f"Convention du dossier {self.dossier_id} ({self.created_at:%d/%m/%Y})"
+
+
+class DepotFacture(models.Model):
+    """What the norm's invoice deposit (``POST /v1/factures``) says beyond our facture: the CFA's IBAN,
+    whether it also serves as a certificate of completion, the invoice as received, and the software."""
+
+    facture = models.OneToOneField(
+        "cases.Facture", on_delete=models.CASCADE, related_name="depot_norme", verbose_name="facture"
+    )
+    iban = models.CharField("IBAN de l'émetteur", max_length=34, blank=True)
+    certificat_realisation = models.BooleanField("vaut certificat de réalisation", default=False)
+    donnees = models.JSONField("facture reçue", default=dict)
+    client = models.JSONField("logiciel déposant", default=dict, blank=True)
+    api_key = models.ForeignKey(
+        "accounts.ApiKey", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="clé API"
+    )
+    created_at = models.DateTimeField("déposée le")
+
+    class Meta:
+        verbose_name = "facture déposée par la norme"
+        verbose_name_plural = "factures déposées par la norme"
+
+    def __str__(self) -> str:
+        return f"Dépôt de la facture {self.facture_id}"

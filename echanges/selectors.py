@@ -12,16 +12,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, Max, OuterRef, Prefetch, QuerySet
 
 from accounts.actors import Actor
 from accounts.models import ApiKey
-from cases.models import Dossier, Facture, LigneFinancement, LigneReglement, TransitionLog
+from cases.models import Dossier, Echeance, Facture, FactureLigne, LigneFinancement, LigneReglement, TransitionLog
 from cases.selectors import dossiers_visible_to, factures_visible_to
 from common.errors import InvalidInput, NotFound
 from common.paging import Page, PageRequest, paginate
+from echanges.models import DepotFacture
 from rules import norme
-from rules.lifecycles import Dispositif, EtatDossier
+from rules.lifecycles import Dispositif, EtatDossier, EtatFacture
 from rules.verdicts import Problem
 
 MAX_LISTE = 100
@@ -54,6 +55,27 @@ def dossier_norme_get(*, actor: Actor, numero_interne) -> Dossier:
         raise NotFound("Dossier introuvable : aucun contrat de votre SIRET ne porte ce numéro interne.") from None
 
 
+def dossier_by_reference(*, actor: Actor, numero_externe: str, numero_deca: str = "") -> Dossier | None:
+    """The actor's contract named on an invoice line: by its reference (``3866466.1``; without version, the
+    version in force) or, failing that, by its N° DECA (the version in force)."""
+    qs = _dossiers(actor).exclude(etat=EtatDossier.REMPLACE)
+    parsed = norme.parse_numero_externe(numero_externe) if numero_externe else None
+    if parsed is not None:
+        numero, version = parsed
+        if version is not None:
+            return _dossiers(actor).filter(numero=numero, version=version).first()
+        return qs.filter(numero=numero).order_by("-version").first()
+    if numero_externe:
+        return None
+    if numero_deca:
+        return qs.filter(numero_depot=numero_deca).order_by("-version").first()
+    return None
+
+
+def last_echeance_number(*, dossier_id: int) -> int | None:
+    return Echeance.objects.filter(dossier_id=dossier_id).aggregate(last=Max("numero"))["last"]
+
+
 # --- The dossier as the norm reads it -----------------------------------------------------------
 
 
@@ -62,8 +84,10 @@ class DossierNorme:
     dossier: Dossier
     commentaire_etat: str
     financements: list[LigneFinancement]
+    echeances: list[Echeance] = field(default_factory=list)
     avenant: Dossier | None = None  # the version that replaced this one, if any
-    echeances: list = field(default_factory=list)
+    frais_regles: frozenset[str] = frozenset()  # natures of invoice lines paid on this dossier
+    iban: str = ""  # the CFA's IBAN of its last invoice deposited through the norm
 
 
 def _state_comments(dossiers: Sequence[Dossier]) -> dict[int, str]:
@@ -92,15 +116,33 @@ def _state_comments(dossiers: Sequence[Dossier]) -> dict[int, str]:
 
 
 def _details(dossiers: list[Dossier]) -> list[DossierNorme]:
+    """The read models of ``dossiers`` in a fixed number of queries, whatever their count."""
     comments = _state_comments(dossiers)
     replaced = [d.pk for d in dossiers if d.etat == EtatDossier.REMPLACE]
     avenants = {a.version_precedente_id: a for a in Dossier.objects.filter(version_precedente_id__in=replaced)}
+    paid: dict[int, set[str]] = {}
+    for dossier_id, nature in (
+        FactureLigne.objects.filter(dossier_id__in=[d.pk for d in dossiers], facture__etat=EtatFacture.PAYEE)
+        .values_list("dossier_id", "nature")
+        .distinct()
+    ):
+        paid.setdefault(dossier_id, set()).add(nature)
+    ibans = {
+        row["facture__emetteur_id"]: row["iban"]
+        for row in DepotFacture.objects.filter(facture__emetteur_id__in={d.of_etablissement_id for d in dossiers})
+        .exclude(iban="")
+        .order_by("created_at", "pk")
+        .values("facture__emetteur_id", "iban")
+    }
     return [
         DossierNorme(
             dossier=d,
             commentaire_etat=comments[d.pk],
             financements=list(d.financements.all()),
+            echeances=list(d.echeances.all()),
             avenant=avenants.get(d.pk),
+            frais_regles=frozenset(paid.get(d.pk, ())),
+            iban=ibans.get(d.of_etablissement_id, ""),
         )
         for d in dossiers
     ]
@@ -134,7 +176,10 @@ def _detailed(actor: Actor) -> QuerySet[Dossier]:
     return (
         _dossiers(actor)
         .select_related("of_etablissement", "entreprise")
-        .prefetch_related(Prefetch("financements", queryset=LigneFinancement.objects.order_by("pk")))
+        .prefetch_related(
+            Prefetch("financements", queryset=LigneFinancement.objects.order_by("pk")),
+            Prefetch("echeances", queryset=Echeance.objects.order_by("numero")),
+        )
     )
 
 
@@ -190,7 +235,8 @@ def dossier_etats(
 class FactureNorme:
     facture: Facture
     reglement: LigneReglement | None
-    dossiers: list[tuple[Dossier, Decimal]]
+    dossiers: list[tuple[Dossier, Decimal]]  # each dossier of the invoice's lines, with its amount (HT)
+    iban: str = ""
 
 
 def facture_etats(
@@ -203,16 +249,25 @@ def facture_etats(
     qs = factures_visible_to(actor)
     if depuis is not None or jusqu_a is not None:
         qs = qs.filter(_changed_between("facture", depuis, jusqu_a))
-    qs = qs.select_related("emetteur", "dossier", "ligne_reglement__reglement").order_by("pk")
-    result = paginate(qs, request)
-    items = [
-        FactureNorme(
-            facture=f,
-            reglement=getattr(f, "ligne_reglement", None),
-            dossiers=[(f.dossier, f.montant_ttc)],
+    qs = qs.select_related("emetteur", "ligne_reglement__reglement", "depot_norme").prefetch_related(
+        Prefetch("lignes", queryset=FactureLigne.objects.select_related("dossier").order_by("pk"))
+    )
+    result = paginate(qs.order_by("pk"), request)
+    items = []
+    for f in result.items:
+        amounts: dict[int, list] = {}
+        for ligne in f.lignes.all():
+            entry = amounts.setdefault(ligne.dossier_id, [ligne.dossier, Decimal("0")])
+            entry[1] += ligne.montant
+        depot = getattr(f, "depot_norme", None)
+        items.append(
+            FactureNorme(
+                facture=f,
+                reglement=getattr(f, "ligne_reglement", None),
+                dossiers=[(dossier, amount) for dossier, amount in amounts.values()],
+                iban=depot.iban if depot is not None else "",
+            )
         )
-        for f in result.items
-    ]
     return Page(items=items, total=result.total, page=result.page, taille=result.taille)
 
 

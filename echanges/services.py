@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -23,9 +24,10 @@ from django.db import transaction
 
 from accounts.actors import Actor
 from accounts.models import Etablissement
-from cases.models import Dossier, PieceJointe
+from cases.models import Dossier, Facture, PieceJointe
 from cases.selectors import dossiers_visible_to, factures_visible_to
 from cases.services import (
+    LigneDemandee,
     Upload,
     dossier_add_pieces,
     dossier_avenant_create,
@@ -33,11 +35,12 @@ from cases.services import (
     dossier_draft_save,
     dossier_transmit,
     facture_add_pieces,
+    facture_deposit_lignes,
 )
 from cases.services._common import check_upload, invalid
 from common.errors import DomainError, Forbidden, InvalidInput
-from echanges.models import Convention, IdempotencyRecord
-from echanges.selectors import dossier_norme_get, parse_numero_interne
+from echanges.models import Convention, DepotFacture, IdempotencyRecord
+from echanges.selectors import dossier_by_reference, dossier_norme_get, last_echeance_number, parse_numero_interne
 from rules import norme
 from rules.lifecycles import Dispositif, EtatDossier
 from rules.verdicts import Problem
@@ -389,6 +392,113 @@ def document_deposit(
     return Depot(pieces)
 
 
+# --- Invoices ------------------------------------------------------------------------------------
+
+# The facture service's fields, in the norm's names.
+_FACTURE_FIELDS = {
+    "reference": "numero",
+    "date_facture": "dateEmission",
+    "montant_ttc": "montantTotal",
+    "montant_ht": "montantTotal",
+}
+_LIGNE_FIELDS = {"echeance": "numeroEcheance", "dossier": "numeroDossier", "nature": "natureLigne"}
+_LIGNE_PATH = re.compile(r"^lignes\[(\d+)\]\.(\w+)$")
+
+
+def _facture_field(problem: Problem, positions: Sequence[int]) -> Problem:
+    """A problem of the facture service addressed in the norm's names (and the line's index as sent)."""
+    match = _LIGNE_PATH.match(problem.field)
+    if match:
+        index = int(match.group(1))
+        sent = positions[index] if index < len(positions) else index
+        name = _LIGNE_FIELDS.get(match.group(2), match.group(2))
+        return Problem(f"lignes[{sent}].{name}", problem.message, problem.code)
+    return Problem(_FACTURE_FIELDS.get(problem.field, problem.field), problem.message, problem.code)
+
+
+def facture_deposit_norme(
+    *,
+    actor: Actor,
+    facture: dict,
+    fichier: Upload | None,
+    now,
+    idempotency_key: str | None = None,
+    operation: str = "POST /v1/factures",
+) -> Depot:
+    """Deposit an invoice of the norm (``POST /v1/factures``): lines on one or several of the CFA's
+    dossiers, each named by its ``numeroDossier`` (our reference) or ``numeroDeca``, the pédagogie charged
+    to an échéance of its échéancier. The same invoice (same CFA, same ``numero``) answers the first."""
+    key = _check_key(idempotency_key)
+    received = norme.facture_from_norme(facture)
+    print_ = fingerprint(operation, facture, fichier.content if fichier else b"")
+    with transaction.atomic():
+        caller = _lock_caller(actor)
+        done = _recorded(caller, key, operation, print_)
+        if done is not None:
+            return Depot(Facture.objects.get(pk=done["facture"]), replayed=True)
+        if received.numero:
+            existing = factures_visible_to(actor).filter(emetteur=caller, reference=received.numero).first()
+            if existing is not None:
+                _remember(caller, key, operation, print_, {"facture": existing.pk}, now)
+                return Depot(existing, replayed=True)
+        problems = list(received.problems)
+        if received.siret_emetteur and received.siret_emetteur != caller.siret:
+            problems.append(Problem("siretEmetteur", "Ce SIRET n'est pas celui de votre clé d'authentification."))
+        lignes = []
+        for ligne in received.lignes:
+            dossier = dossier_by_reference(
+                actor=actor, numero_externe=ligne.numero_dossier, numero_deca=ligne.numero_deca
+            )
+            if dossier is None:
+                problems.append(
+                    Problem(f"lignes[{ligne.index}].numeroDossier", "Aucun contrat de votre SIRET ne porte ce numéro.")
+                )
+                continue
+            echeance = ligne.numero_echeance
+            if echeance == norme.LAST_ECHEANCE:
+                echeance = last_echeance_number(dossier_id=dossier.pk) or echeance
+            lignes.append(
+                (
+                    ligne.index,
+                    LigneDemandee(
+                        dossier_id=dossier.pk,
+                        montant=ligne.montant,
+                        nature=ligne.nature,
+                        echeance_numero=echeance,
+                        quantite=ligne.quantite,
+                    ),
+                )
+            )
+        if fichier is None:
+            problems.append(Problem("fichier", "Joignez la facture au format PDF.", "obligatoire"))
+        invalid(problems)
+        positions = [index for index, _ in lignes]
+        try:
+            deposited = facture_deposit_lignes(
+                actor=actor,
+                emetteur_id=caller.pk,
+                reference=received.numero,
+                date_facture=received.date_emission,
+                montant_ttc=received.montant_total,
+                lignes=[ligne for _, ligne in lignes],
+                fichier=fichier,
+                now=now,
+            )
+        except InvalidInput as exc:
+            raise InvalidInput([_facture_field(p, positions) for p in exc.problems], exc.message) from None
+        DepotFacture.objects.create(
+            facture=deposited,
+            iban=received.iban[:34],
+            certificat_realisation=received.certificat_realisation,
+            donnees=facture,
+            client=dict(actor.client),
+            api_key_id=actor.api_key_id,
+            created_at=now,
+        )
+        _remember(caller, key, operation, print_, {"facture": deposited.pk}, now)
+    return Depot(deposited)
+
+
 __all__ = [
     "Depot",
     "IdempotencyKeyReused",
@@ -396,5 +506,6 @@ __all__ = [
     "contrat_rupture",
     "convention_deposit",
     "document_deposit",
+    "facture_deposit_norme",
     "fingerprint",
 ]

@@ -22,6 +22,7 @@ import copy
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -365,3 +366,143 @@ def nature_ligne(value) -> str | None:
 
 def nature_frais(nature: str) -> str | None:
     return NATURE_FRAIS.get(nature)
+
+
+# --- Invoices -----------------------------------------------------------------------------------
+
+LAST_ECHEANCE = 99  # sent by some software for « the last échéance » (meaning unconfirmed by the norm)
+_CODIFICATION = re.compile(r"^E(\d{1,3})$", re.IGNORECASE)
+MAX_LIGNES = 500
+
+
+@dataclass(frozen=True)
+class LigneRecue:
+    """One line of a norm invoice, read: its dossier reference, nature, amount and échéance."""
+
+    index: int
+    nature: str
+    montant: Decimal
+    quantite: int
+    numero_echeance: int | None
+    numero_dossier: str
+    numero_deca: str
+
+
+@dataclass(frozen=True)
+class FactureRecue:
+    numero: str
+    date_emission: date | None
+    montant_total: Decimal | None
+    siret_emetteur: str
+    iban: str
+    certificat_realisation: bool
+    lignes: tuple[LigneRecue, ...]
+    problems: tuple[Problem, ...]
+
+
+def _number(value) -> Decimal | None:
+    if isinstance(value, bool) or value in (None, ""):
+        return None
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+    return number if number.is_finite() else None
+
+
+def _echeance_number(ligne: dict) -> int | None:
+    numero = ligne.get("numeroEcheance")
+    if numero not in (None, ""):
+        return _as_int(numero)
+    match = _CODIFICATION.match(str(ligne.get("codificationEcheance") or "").strip())
+    return int(match.group(1)) if match else None
+
+
+def facture_from_norme(facture: dict) -> FactureRecue:
+    """A norm invoice (``POST /v1/factures``, part ``facture``) read, with what is wrong in its own terms:
+    a number, a date of issue, lines (known nature, positive amount, a dossier named by ``numeroDossier`` or
+    ``numeroDeca``) whose sum is ``montantTotal``. The rules of invoicing itself are the deposit's."""
+    source = facture if isinstance(facture, dict) else {}
+    problems: list[Problem] = []
+    numero = str(source.get("numero") or "").strip()
+    if not numero:
+        problems.append(Problem("numero", "Le numéro de la facture est obligatoire.", "obligatoire"))
+    raw_date = source.get("dateEmission")
+    emission = date_from_norme(raw_date)
+    if raw_date in (None, ""):
+        problems.append(Problem("dateEmission", "La date d'émission est obligatoire.", "obligatoire"))
+    elif emission is None:
+        problems.append(Problem("dateEmission", DATE_MESSAGE))
+    total = _number(source.get("montantTotal"))
+    if total is None:
+        problems.append(Problem("montantTotal", "Le montant total est obligatoire (nombre).", "obligatoire"))
+    siret = str(source.get("siretEmetteur") or "").strip()
+    if not siret:
+        problems.append(Problem("siretEmetteur", "Le SIRET de l'émetteur est obligatoire.", "obligatoire"))
+    certificat = source.get("estCertificatRealisation", False)
+    if not isinstance(certificat, bool):
+        problems.append(Problem("estCertificatRealisation", "Valeur booléenne attendue (true ou false)."))
+    raw_lines = source.get("lignes")
+    lignes: list[LigneRecue] = []
+    if not isinstance(raw_lines, list) or not raw_lines:
+        problems.append(Problem("lignes", "Une facture comporte au moins une ligne.", "obligatoire"))
+        raw_lines = []
+    elif len(raw_lines) > MAX_LIGNES:
+        problems.append(Problem("lignes", f"{MAX_LIGNES} lignes au plus par facture."))
+        raw_lines = []
+    for index, ligne in enumerate(raw_lines):
+        path = f"lignes[{index}]"
+        if not isinstance(ligne, dict):
+            problems.append(Problem(path, "Un objet JSON est attendu."))
+            continue
+        nature = nature_ligne(ligne.get("natureLigne"))
+        if nature is None:
+            problems.append(
+                Problem(
+                    f"{path}.natureLigne",
+                    "Nature de ligne inconnue (PEDAGOGIE, PREMIEREQUIPEMENT, MOBILITE, HEBERGEMENT, RESTAURATION, "
+                    "MAJORATION_RQTH).",
+                )
+            )
+        montant = _number(ligne.get("montant"))
+        if montant is None or montant <= 0:
+            problems.append(Problem(f"{path}.montant", "Un montant strictement positif est attendu."))
+        quantite = _as_int(ligne.get("quantite", 1) if ligne.get("quantite") is not None else 1)
+        if quantite is None or quantite < 1:
+            problems.append(Problem(f"{path}.quantite", "La quantité est un entier positif."))
+        echeance = _echeance_number(ligne)
+        has_echeance = ligne.get("numeroEcheance") not in (None, "") or ligne.get("codificationEcheance")
+        if has_echeance and (echeance is None or echeance < 1):
+            problems.append(Problem(f"{path}.numeroEcheance", "Numéro d'échéance invalide (1, 2 … ou E1, E2 …)."))
+        dossier = str(ligne.get("numeroDossier") or "").strip()
+        deca = str(ligne.get("numeroDeca") or "").strip().upper()
+        if not dossier and not deca:
+            problems.append(
+                Problem(f"{path}.numeroDossier", "Indiquez le dossier (numeroDossier ou numeroDeca).", "obligatoire")
+            )
+        if nature is not None and montant is not None and montant > 0 and quantite and (dossier or deca):
+            lignes.append(LigneRecue(index, nature, montant, quantite, echeance, dossier, deca))
+    if total is not None and len(lignes) == len(raw_lines) and lignes:
+        somme = sum((ligne.montant for ligne in lignes), Decimal("0"))
+        if somme != total:
+            problems.append(
+                Problem("montantTotal", f"Le montant total ({total}) n'est pas la somme des lignes ({somme}).")
+            )
+    return FactureRecue(
+        numero=numero,
+        date_emission=emission,
+        montant_total=total,
+        siret_emetteur=siret,
+        iban=str(source.get("ibanEmetteur") or "").strip().replace(" ", "").upper(),
+        certificat_realisation=certificat if isinstance(certificat, bool) else False,
+        lignes=tuple(lignes),
+        problems=tuple(problems),
+    )
+
+
+def parse_numero_externe(value: str) -> tuple[int, int | None] | None:
+    """``3866466.1`` → (3866466, 1); ``3866466`` → (3866466, None); None when it is not a dossier number."""
+    match = re.match(r"^(\d{1,12})(?:\.(\d{1,4}))?$", (value or "").strip())
+    if not match:
+        return None
+    return int(match.group(1)), int(match.group(2)) if match.group(2) else None

@@ -21,7 +21,7 @@ from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 
 from api.errors import french_message
-from common.errors import DomainError, InvalidInput
+from common.errors import DomainError, InvalidInput, input_failure
 
 logger = logging.getLogger("api.cfa")
 
@@ -128,6 +128,13 @@ def install(api) -> None:
         return respond(request, 413, body("Requête trop volumineuse.", code="REQUETE_TROP_VOLUMINEUSE"))
 
     def unexpected(request, exc: Exception):
+        failure = input_failure(exc)  # the database gone (503), a value beyond its limits (400)…
+        if failure is not None:
+            status, message, code = failure
+            response = respond(request, status, body(message, code=code.upper()))
+            if status == 503:
+                response["Retry-After"] = "5"
+            return response
         logger.exception("Erreur inattendue sur %s %s", request.method, request.path, exc_info=exc)
         return respond(request, 500, body("Erreur interne du serveur.", code="ERREUR_INTERNE"))
 

@@ -81,11 +81,29 @@ def dossier(detail: DossierNorme) -> dict:
     return {
         "cerfa": cerfa,
         "engagement": _amount(sum((f.montant_pris_en_charge for f in engaged), Decimal("0"))),
-        "echeances": [],
+        "echeances": [echeance(e) for e in detail.echeances],
         "engagementsFraisAnnexe": frais,
         "detailsFacturation": {
+            "IBAN": detail.iban or None,
             "plafondFraisPremierEquipement": _amount(premier.montant_pris_en_charge) if premier else None,
+            "fraisPremierEquipementRegles": "premier_equipement" in detail.frais_regles,
+            "fraisMobiliteRegles": "mobilite" in detail.frais_regles,
         },
+    }
+
+
+def echeance(e) -> dict:
+    """One échéance of the contract's schedule; what remains to invoice is
+    ``montantTotal - montantRegle - montantEnCoursInstruction``, invoiceable from ``dateOuverture``."""
+    return {
+        "numero": e.numero,
+        "codification": f"E{e.numero}",
+        "montantTotal": _amount(e.montant_total),
+        "montantRegle": _amount(e.montant_regle),
+        "montantEnCoursInstruction": _amount(e.montant_en_instruction),
+        "dateOuverture": norme.date_to_norme(e.date_ouverture),
+        "dateDebut": norme.date_to_norme(e.date_debut),
+        "dateFin": norme.date_to_norme(e.date_fin),
     }
 
 
@@ -101,7 +119,7 @@ def facture_etat(item: FactureNorme) -> dict:
         "referenceVirement": reglement.reference_virement if reglement else None,
         "dateReglement": norme.date_to_norme(reglement.date_paiement) if reglement else None,
         "commentaire": f.motif_rejet or comment,
-        "organismeFormation": {"siret": f.emetteur.siret, "IBAN": None},
+        "organismeFormation": {"siret": f.emetteur.siret, "IBAN": item.iban or None},
         "dossiers": [
             {
                 "numeroInterneDossier": numero_interne(dossier),
@@ -115,3 +133,8 @@ def facture_etat(item: FactureNorme) -> dict:
 
 def document(piece: PieceJointe) -> str:
     return str(piece.pk)
+
+
+def facture_depot(facture) -> dict:
+    """``numeroInterneDocument`` of an invoice: its PDF, named after the invoice (not a pièce jointe)."""
+    return {"numeroInterneFacture": str(facture.numero), "numeroInterneDocument": f"F{facture.numero}"}

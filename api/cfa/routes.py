@@ -23,6 +23,7 @@ from api.cfa.schemas import (
     DossierNormeOut,
     EtatsDossiersOut,
     EtatsFacturesOut,
+    FactureDepotOut,
     RuptureIn,
     RuptureOut,
     StatusOut,
@@ -389,6 +390,31 @@ def document(request: HttpRequest):
 
 
 # --- Invoices -------------------------------------------------------------------------------------
+
+
+@router.post(
+    "/v1/factures",
+    response={200: FactureDepotOut, **_errors(400, 403, 404, 409, 413, 422, 429)},
+    summary="Déposer une facture (multipart : facture + fichier PDF), sur un ou plusieurs dossiers",
+    description="Chaque ligne désigne son dossier (numeroDossier = numeroExterne, ou numeroDeca) ; la pédagogie "
+    "est imputée à l'échéance numeroEcheance (ou codificationEcheance E1, E2…). La même facture (même SIRET, même "
+    "numero) renvoyée reçoit la réponse de la première.",
+    tags=["Factures"],
+    openapi_extra=_multipart("La facture (JSON) et son PDF", "facture", "Facture"),
+)
+def facture(request: HttpRequest):
+    data = _json_part(request, "facture")
+    try:
+        depot = services.facture_deposit_norme(
+            actor=actor_of(request),
+            facture=data,
+            fichier=_file_part(request),
+            now=timezone.now(),
+            idempotency_key=_idempotency_key(request),
+        )
+    except InvalidInput as exc:
+        raise prefixed(exc, "facture", keep=("fichier", "Idempotency-Key")) from None
+    return _ok(presenters.facture_depot(depot.obj), replayed=depot.replayed)
 
 
 @router.get(

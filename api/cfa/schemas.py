@@ -50,11 +50,11 @@ class EtatsDossiersOut(Schema):
 
 class EcheanceOut(Schema):
     numero: int
-    codification: str
+    codification: str = Field(description="E1, E2 …")
     montantTotal: float
     montantRegle: float
     montantEnCoursInstruction: float
-    dateOuverture: str | None
+    dateOuverture: str | None = Field(description="Facturable à partir de cette date")
     dateDebut: str | None
     dateFin: str | None
 

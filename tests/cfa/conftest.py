@@ -111,3 +111,9 @@ def cfa_tx(transactional_db) -> Cfa:
 @pytest.fixture
 def employeur_tx(transactional_db):
     return EtablissementFactory(entreprise=True, raison_sociale="TRANSPORTS CONCURRENTS")
+
+
+def another_nir(nir: str, order: int) -> str:
+    """The NIR of another person born the same month in the same commune (order number ``order``)."""
+    body = nir[:10] + f"{order:03d}"
+    return body + f"{97 - int(body) % 97:02d}"

@@ -7,6 +7,7 @@ from django.test import Client
 from tests.cfa.conftest import BASE_URL
 
 NORM_ROUTES = {
+    ("post", "/api/cfa/v1/factures"),
     ("get", "/api/cfa/v1/status"),
     ("post", "/api/cfa/v1/dossiers"),
     ("post", "/api/cfa/v2/dossiers"),

@@ -163,3 +163,18 @@ def test_the_feed_reads_in_a_constant_number_of_queries(cfa, employeur, django_a
     with django_assert_max_num_queries(6):
         response = client.get(f"{BASE_URL}/v2/dossiers/etats?numeroPage=2", headers=cfa.client.headers())
     assert response.status_code == 200 and response.json()["count"] == 50
+
+
+def test_a_key_acts_only_with_the_rights_chosen_at_its_generation(employeur):
+    from accounts.models import ApiKey
+    from rules.actions import Droit
+    from tests.cfa.conftest import Cfa
+
+    cfa = Cfa("CFA AUX DROITS RESTREINTS")
+    ApiKey.objects.filter(pk=cfa.key_obj.pk).update(droits=[Droit.DEPOSER_PIECES.value])
+
+    with pytest.raises(NormError) as refused:
+        cfa.client.deposer_contrat(contrat(employeur, cfa))
+    assert refused.value.status == 403
+    assert not Dossier.objects.exists()
+    assert cfa.client.etats_dossiers() == []  # reading needs no right beyond the key
