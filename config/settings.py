@@ -117,7 +117,6 @@ INSTALLED_APPS = [
     "django_htmx",
     "accounts",
     "cases",
-    "echanges",
     "workflows",
     "portal",
 ]
@@ -267,6 +266,8 @@ PORTAIL = {
     "REGLEMENT_PATH": "/paiements/{id}/",
     "HABILITATIONS_PATH": "/habilitations/cle/",
     "NOTIFICATIONS_PATH": "/notifications/",
+    # Calls allowed per API key: « N/seconds », counted in the shared cache.
+    "API_KEY_RATE_LIMIT": os.environ.get("PORTAIL_API_KEY_RATE_LIMIT", "600/60"),
     # Reverse proxies in front of the application (see TRUSTED_PROXIES above).
     "TRUSTED_PROXIES": TRUSTED_PROXIES,
 }
