@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "accounts",
     "cases",
+    "echanges",
     "workflows",
     "portal",
 ]
