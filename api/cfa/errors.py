@@ -22,6 +22,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from api.errors import french_message
 from common.errors import DomainError, InvalidInput, input_failure
+from rules.verdicts import Problem
 
 logger = logging.getLogger("api.cfa")
 
@@ -48,8 +49,6 @@ def body(description: str, items: Iterable[dict] | None = None, *, code: str = "
 def prefixed(exc: InvalidInput, root: str, *, keep: Iterable[str] = ()) -> InvalidInput:
     """The same refusal with its fields addressed from the request's root (``contrat.dateDebutContrat``
     → ``cerfa.contrat.dateDebutContrat``); fields in ``keep`` (the file part, a header) stay as they are."""
-    from rules.verdicts import Problem
-
     kept = set(keep)
     problems = [
         p if p.field in kept or p.field.startswith(f"{root}.") else Problem(f"{root}.{p.field}", p.message, p.code)

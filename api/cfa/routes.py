@@ -21,6 +21,7 @@ from api.cfa.schemas import (
     DepotDossierOut,
     DocumentOut,
     DossierNormeOut,
+    ErreurNorme,
     EtatsDossiersOut,
     EtatsFacturesOut,
     FactureDepotOut,
@@ -53,8 +54,6 @@ def _idempotency_key(request: HttpRequest) -> str | None:
 
 
 def _errors(*codes: int) -> dict:
-    from api.cfa.schemas import ErreurNorme
-
     return dict.fromkeys(codes, ErreurNorme)
 
 
