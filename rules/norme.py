@@ -26,8 +26,11 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from rules.cerfa_rules import as_bool, as_int
 from rules.cerfa_schema import FIELDS, MAX_YEAR, MIN_YEAR, get_path
 from rules.lifecycles import EtatDossier, EtatFacture
+from rules.referentiels import CODE_LISTS
+from rules.remuneration import to_decimal
 from rules.verdicts import Problem
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -217,10 +220,40 @@ def cerfa_from_norme(cerfa: dict) -> CerfaRecu:
     )
 
 
+def _typed(field, value):
+    """A stored value in the norm's type: codes of numeric lists and integers as integers, amounts and rates
+    as numbers, booleans as booleans; a value that cannot be is left as it is."""
+    kind = field.kind
+    if kind == "code" and field.codes in CODE_LISTS and not CODE_LISTS[field.codes].open:
+        code = CODE_LISTS[field.codes].normalise(value)
+        return code if code is not None else value
+    if kind == "entier":
+        number = as_int(value)
+        return number if number is not None else value
+    if kind in ("montant", "taux") and not isinstance(value, bool):
+        number = to_decimal(value)
+        return float(number) if number is not None else value
+    if kind in ("booleen", "attestation"):
+        flag = as_bool(value)
+        return flag if flag is not None else value
+    return value
+
+
 def cerfa_to_norme(payload: dict) -> dict:
-    """Our CERFA payload in the norm's shape: dates with their offset, without the portal's own block."""
+    """Our CERFA payload in the norm's shape: dates with their offset, codes and numbers typed, without the
+    portal's own block."""
     data = copy.deepcopy(payload if isinstance(payload, dict) else {})
     data.pop("synthese", None)
+    for path, field in FIELDS.items():
+        value = get_path(data, path)
+        if value not in (None, "") and field.kind not in ("date", "periodes"):
+            _set_path(data, path, _typed(field, value))
+    items = {item.path: item for item in FIELDS["contrat.remunerationsAnnuelles"].items}
+    for period in get_path(data, "contrat.remunerationsAnnuelles") or []:
+        if isinstance(period, dict):
+            for key, value in period.items():
+                if key in items and value not in (None, "") and items[key].kind != "date":
+                    period[key] = _typed(items[key], value)
     for path in DATE_PATHS:
         value = get_path(data, path)
         if isinstance(value, str) and value:

@@ -145,3 +145,23 @@ def test_natures_of_invoice_lines_and_frais_annexes():
     assert norme.nature_ligne("PREMIER_EQUIPEMENT") == norme.nature_ligne("PREMIEREQUIPEMENT") == "premier_equipement"
     assert norme.nature_ligne("REPAS") is None
     assert norme.nature_frais("hebergement") == "Hebergement" and norme.nature_frais("npec") is None
+
+
+def test_codes_and_numbers_typed_as_text_are_answered_as_the_norm_types_them():
+    payload = example_payload(EMPLOYEUR, CFA, TODAY)
+    payload["employeur"]["typeEmployeur"] = "16"
+    payload["contrat"]["dureeTravailHebdoHeures"] = "35"
+    payload["contrat"]["salaireEmbauche"] = "1234.56"
+    payload["contrat"]["travailRisque"] = "non"
+    payload["contrat"]["remunerationsAnnuelles"][0]["taux"] = "53"
+    payload["employeur"]["nombreDeSalaries"] = "beaucoup"
+
+    answered = norme.cerfa_to_norme(payload)
+
+    assert answered["employeur"]["typeEmployeur"] == 16
+    assert answered["contrat"]["dureeTravailHebdoHeures"] == 35
+    assert answered["contrat"]["salaireEmbauche"] == 1234.56
+    assert answered["contrat"]["travailRisque"] is False
+    assert answered["contrat"]["remunerationsAnnuelles"][0]["taux"] == 53.0
+    assert answered["employeur"]["nombreDeSalaries"] == "beaucoup"  # left as it is when it is not a number
+    assert answered["apprenti"]["sexe"] == "F" and answered["employeur"]["codeIdcc"] == "0016"
