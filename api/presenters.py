@@ -8,7 +8,16 @@ from django.utils import timezone
 
 from accounts.models import ApiKey, Etablissement, Habilitation
 from cases.journal import JournalEntry, journal_entries
-from cases.models import Courrier, Dossier, Facture, LigneFinancement, ModeReglement, Notification, PieceJointe
+from cases.models import (
+    Courrier,
+    Dossier,
+    Facture,
+    LigneFinancement,
+    ModeReglement,
+    NatureFinancement,
+    Notification,
+    PieceJointe,
+)
 from cases.queues import AT_RISK, LAPSED, SITUATIONS
 from cases.selectors import (
     DossierSynthesis,
@@ -17,6 +26,7 @@ from cases.selectors import (
     PaiementRow,
     ReglementDetail,
 )
+from cases.selectors_financement import EcheanceLigne, EcheancierVue
 from rules.actions import Droit, Role
 from rules.lifecycles import (
     DISPOSITIF_LABELS,
@@ -151,6 +161,60 @@ def _financement(line: LigneFinancement) -> dict:
     }
 
 
+def echeance_out(line: EcheanceLigne) -> dict:
+    e = line.echeance
+    return {
+        "numero": e.numero,
+        "codification": e.codification,
+        "libelle": line.libelle,
+        "annee": e.annee,
+        "nature": e.nature,
+        "taux": e.taux,
+        "date_ouverture": e.date_ouverture,
+        "date_debut": e.date_debut,
+        "date_fin": e.date_fin,
+        "montant_total": e.montant_total,
+        "montant_regle": e.montant_regle,
+        "montant_en_instruction": e.montant_en_instruction,
+        "reste_a_facturer": line.reste,
+        "trop_percu": line.trop_percu,
+        "statut": line.statut.value,
+        "statut_libelle": line.statut.label,
+    }
+
+
+def echeancier_out(vue: EcheancierVue | None) -> dict | None:
+    if vue is None:
+        return None
+    return {
+        "regime": vue.regime,
+        "regime_libelle": vue.regime_libelle,
+        "npec_annuel": vue.npec_annuel,
+        "npec_origine": vue.npec_origine,
+        "engagement": vue.engagement,
+        "participation_employeur": vue.participation,
+        "total_echeances": vue.total,
+        "montant_regle": vue.regle,
+        "montant_en_instruction": vue.en_instruction,
+        "a_facturer": vue.a_facturer,
+        "a_venir": vue.a_venir,
+        "trop_percu": vue.trop_percu,
+        "echeances": [echeance_out(line) for line in vue.lignes],
+    }
+
+
+def echeance_a_facturer_out(line: EcheanceLigne) -> dict:
+    d = line.echeance.dossier
+    return {
+        **echeance_out(line),
+        "dossier": {"id": d.pk, "numero": dossier_numero(d)},
+        "nom": d.salarie_nom,
+        "prenom": d.salarie_prenom,
+        "entreprise": d.entreprise.raison_sociale if d.entreprise_id else "",
+        "deposer_facture": link(f"/dossiers/{d.pk}/factures"),
+    }
+
+
 def dossier_out(s: DossierSynthesis, *, viewer_is_opco: bool) -> dict:
     d = s.dossier
     of = d.of_etablissement
@@ -227,6 +291,7 @@ def dossier_out(s: DossierSynthesis, *, viewer_is_opco: bool) -> dict:
         "date_transmission": d.transmitted_at,
         "date_decision": d.decided_at,
         "cerfa": link(f"/dossiers/{d.pk}/cerfa"),
+        "echeancier": echeancier_out(s.echeancier),
     }
 
 
@@ -287,6 +352,7 @@ def facture_row(f: dict) -> dict:
         "montant_ht": f["montant_ht"],
         "montant_ttc": f["montant_ttc"],
         "dossier": {"id": f["dossier_id"], "numero": _reference(f["dossier__numero"], f["dossier__version"])},
+        "echeances": f.get("echeances", []),
         "lien": f"{ROOT}/factures/{f['id']}",
     }
 
@@ -325,6 +391,17 @@ def facture_out(detail: FactureDetail) -> dict:
         "reglement": None
         if r is None
         else {"id": r.pk, "numero": r.numero, "reference": r.reference_virement, "date_paiement": r.date_paiement},
+        "lignes": [
+            {
+                "dossier": dossier_court(line.dossier),
+                "nature": line.nature,
+                "nature_libelle": line.get_nature_display(),
+                "echeance": line.echeance.codification if line.echeance_id else None,
+                "montant": line.montant,
+                "quantite": line.quantite,
+            }
+            for line in detail.lignes
+        ],
     }
 
 
@@ -472,4 +549,58 @@ def courrier_suivi_out(c: Courrier) -> dict:
         "date_demande": c.created_at,
         "organisme_formation": etablissement_court(c.of_etablissement),
         "lien_objet": objet,
+    }
+
+
+# --- The apprenticeship form: verification ----------------------------------------------------------
+
+
+def periode_out(period) -> dict:
+    from rules.remuneration import salaire_brut
+
+    return {
+        "ordre": period.ordre,
+        "date_debut": period.date_debut,
+        "date_fin": period.date_fin,
+        "annee": period.contract_year,
+        "age": period.age,
+        "taux_minimal": period.taux_minimal,
+        "taux": period.taux,
+        "type_salaire": period.type_salaire,
+        "base": period.base,
+        "salaire_brut_minimal": salaire_brut(period.base, period.taux_minimal) if period.base is not None else None,
+        "salaire_brut": period.salaire_brut,
+    }
+
+
+def financement_demande_out(demandes) -> dict | None:
+    if demandes is None:
+        return None
+    labels = dict(NatureFinancement.choices)
+    origine = ""
+    if demandes.npec is not None:
+        origine = "niveau d'amorçage" if demandes.npec.source == "amorcage" else "référentiel des NPEC"
+    return {
+        "npec_annuel": demandes.npec.montant if demandes.npec is not None else None,
+        "npec_origine": origine,
+        "lignes": [
+            {"nature": k, "libelle": labels.get(k, k), "montant_demande": v, "montant_pris_en_charge": None}
+            for k, v in demandes.par_nature.items()
+        ],
+        "total_demande": demandes.total,
+    }
+
+
+def verification_out(verdict, demandes) -> dict:
+    periods = list(verdict.remuneration)
+    first = periods[0] if periods else None
+    return {
+        "valide": verdict.is_valid,
+        "complet": verdict.is_complete,
+        "completude": verdict.completeness,
+        "blocs": [b.as_dict() for b in verdict.blocks],
+        "erreurs": [p.as_dict() for p in verdict.problems],
+        "remuneration": [periode_out(p) for p in periods],
+        "salaire_embauche": first.salaire_brut if first is not None else None,
+        "financement": financement_demande_out(demandes),
     }

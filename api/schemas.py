@@ -113,11 +113,20 @@ class GuideOut(Schema):
     lien: str
 
 
+class CompteurMontantOut(CompteurOut):
+    montant: Decimal = Field(description="Montant total (€), en chaîne décimale")
+
+
 class TableauDeBordOut(Schema):
     etablissement: EtablissementCourt | None
     dossiers_en_cours_de_traitement: list[CompteurOut]
     dossiers_en_attente_de_pieces: list[CompteurOut]
     factures: list[CompteurOut]
+    echeances: list[CompteurMontantOut] = Field(
+        default_factory=list,
+        description="Échéances des contrats d'apprentissage : « à facturer » (ouvertes, reste à facturer) "
+        "et « à venir »",
+    )
     notifications_non_lues: CompteurOut
     mises_a_jour: list[NouveauteOut]
     guide: GuideOut
@@ -238,6 +247,41 @@ class EvenementOut(Schema):
     details: dict
 
 
+class EcheanceOut(Schema):
+    numero: int
+    codification: str = Field(description="« E1 », « E2 »…")
+    libelle: str
+    annee: int = Field(description="Année d'exécution du contrat")
+    nature: Literal["avance", "acompte", "solde"]
+    taux: int | None = Field(description="% du montant de l'année (vide : solde d'une année partielle)")
+    date_ouverture: date = Field(description="Date à partir de laquelle l'échéance peut être facturée")
+    date_debut: date
+    date_fin: date
+    montant_total: Montant
+    montant_regle: Montant
+    montant_en_instruction: Montant
+    reste_a_facturer: Montant
+    trop_percu: Montant
+    statut: Literal["payee", "en_instruction", "partiellement_payee", "a_venir", "a_facturer", "annulee"]
+    statut_libelle: str
+
+
+class EcheancierOut(Schema):
+    regime: str
+    regime_libelle: str
+    npec_annuel: Montant | None
+    npec_origine: str = Field(description="« référentiel des NPEC » ou « niveau d'amorçage »")
+    engagement: Montant = Field(description="NPEC engagé : les échéances et la participation de l'employeur")
+    participation_employeur: Montant
+    total_echeances: Montant
+    montant_regle: Montant
+    montant_en_instruction: Montant
+    a_facturer: Montant = Field(description="Reste à facturer des échéances ouvertes")
+    a_venir: Montant = Field(description="Reste des échéances pas encore ouvertes")
+    trop_percu: Montant
+    echeances: list[EcheanceOut]
+
+
 class DossierOut(Schema):
     id: int
     numero: str | None
@@ -266,6 +310,9 @@ class DossierOut(Schema):
     date_transmission: datetime | None
     date_decision: datetime | None
     cerfa: str = Field(description="« Afficher » : le CERFA (PDF)")
+    echeancier: EcheancierOut | None = Field(
+        None, description="Contrat d'apprentissage accordé : l'engagement et les échéances du NPEC"
+    )
 
 
 class DossierEtatOut(Schema):
@@ -291,12 +338,38 @@ class RuptureIn(Schema):
     commentaire: str = Field("", max_length=2000)
 
 
+class PeriodeRemunerationOut(Schema):
+    ordre: str = Field(description="1.1, 1.2, 2.1 …")
+    date_debut: date
+    date_fin: date
+    annee: int
+    age: int
+    taux_minimal: int
+    taux: Decimal = Field(description="Taux saisi, sinon le taux minimal")
+    type_salaire: Literal["SMIC", "SMC"]
+    base: Montant | None = Field(description="SMIC (ou SMC) mensuel en vigueur au début du contrat")
+    salaire_brut_minimal: Montant | None
+    salaire_brut: Montant | None
+
+
+class FinancementDemandeOut(Schema):
+    npec_annuel: Montant | None
+    npec_origine: str
+    lignes: list[LigneFinancementOut]
+    total_demande: Montant
+
+
 class VerificationOut(Schema):
     valide: bool
     complet: bool
     completude: int
     blocs: list[dict]
-    erreurs: list[dict]
+    erreurs: list[dict] = Field(description="Chaque problème : code, description, champ (chemin du champ)")
+    remuneration: list[PeriodeRemunerationOut] = Field(
+        default_factory=list, description="Les périodes calculées (à reprendre dans contrat.remunerationsAnnuelles)"
+    )
+    salaire_embauche: Montant | None = Field(None, description="Salaire de la période 1.1 (contrat.salaireEmbauche)")
+    financement: FinancementDemandeOut | None = Field(None, description="Le « Demandé » de la transmission")
 
 
 class EntrepriseTrouveeOut(Schema):
@@ -349,6 +422,15 @@ class DossierCourt(Schema):
     numero: str | None
 
 
+class LigneDeFactureOut(Schema):
+    dossier: DossierCourt
+    nature: str
+    nature_libelle: str
+    echeance: str | None = Field(description="Codification de l'échéance facturée (« E1 »)")
+    montant: Montant
+    quantite: int
+
+
 class FactureLigneOut(Schema):
     id: int
     numero: int
@@ -361,6 +443,7 @@ class FactureLigneOut(Schema):
     montant_ht: Montant
     montant_ttc: Montant
     dossier: DossierCourt
+    echeances: list[str] = Field(default_factory=list, description="Échéances facturées (« E1 »…)")
     lien: str
 
 
@@ -389,6 +472,7 @@ class FactureOut(Schema):
     pieces_jointes: list[PieceOut]
     actions: list[Libelle]
     reglement: ReglementCourt | None
+    lignes: list[LigneDeFactureOut] = Field(default_factory=list)
 
 
 class FactureEtatOut(Schema):
@@ -636,6 +720,8 @@ class ReferentielsOut(Schema):
     motifs_rejet_facture: list[Libelle]
     motifs_rupture: list[Libelle]
     natures_financement: list[Libelle]
+    natures_ligne_facture: list[Libelle] = Field(default_factory=list)
+    statuts_echeance: list[Libelle] = Field(default_factory=list)
     roles: list[Libelle]
     droits: list[Libelle]
 
@@ -698,3 +784,14 @@ class CourrierSuiviOut(Schema):
 
 class RemiseEnFileIn(Schema):
     motif: str = Field("", max_length=2000, description="Ce qui a été corrigé (journal du courrier)")
+
+
+# --- Échéances à facturer / à venir ------------------------------------------------------------------
+
+
+class EcheanceAFacturerOut(EcheanceOut):
+    dossier: DossierCourt
+    nom: str
+    prenom: str
+    entreprise: str
+    deposer_facture: str = Field(description="Déposer une facture sur ce dossier")

@@ -22,23 +22,32 @@ from accounts.models import Etablissement
 from cases.models import (
     Courrier,
     Dossier,
+    Echeance,
     Facture,
+    FactureLigne,
     LigneFinancement,
     LigneReglement,
     Notification,
     PieceJointe,
-    ReferenceSmic,
     Reglement,
     StatutCourrier,
     TransitionLog,
 )
 from cases.permissions import actions_on_dossier, actions_on_facture, has_droit
+from cases.references import smic_table
+from cases.selectors_financement import (
+    EcheanceLigne,
+    EcheancierVue,
+    VueEcheances,
+    echeance_ligne,
+    echeances_in_view,
+    echeancier_vue,
+)
 from common.errors import Forbidden, InvalidInput, NotFound
 from common.paging import Page, PageRequest, paginate
 from rules.actions import Action, Droit, action_label, facture_action_label
-from rules.cerfa import CerfaVerdict, validate_cerfa
+from rules.cerfa import CerfaVerdict, form_structure, validate_cerfa
 from rules.lifecycles import DOSSIER_LIFECYCLES, FACTURE_LIFECYCLE, Dispositif, EtatDossier, EtatFacture
-from rules.remuneration import SMIC_REFERENCE
 from rules.verdicts import Problem
 
 T = TypeVar("T")
@@ -208,13 +217,28 @@ class Dashboard:
     factures_en_attente: int
     factures_en_cours: int
     notifications_non_lues: int
+    # The échéances of the établissement's apprenticeship contracts, today (Europe/Paris).
+    echeances_a_facturer: int = 0
+    montant_a_facturer: Decimal = Decimal("0.00")
+    echeances_a_venir: int = 0
+    montant_a_venir: Decimal = Decimal("0.00")
 
 
-def dashboard(*, actor: Actor, etablissement_id: int | None) -> Dashboard:
-    """The three cards and the unread notifications: one query for one établissement."""
+def _echeances_counts(qs: QuerySet[Echeance], today: date) -> dict[str, tuple[int, Decimal]]:
+    counts = {}
+    for vue in (VueEcheances.A_FACTURER, VueEcheances.A_VENIR):
+        row = echeances_in_view(qs, vue, today).aggregate(n=Count("pk"), m=Sum("reste"))
+        counts[vue] = (row["n"] or 0, Decimal(row["m"] or 0).quantize(CENT))
+    return counts
+
+
+def dashboard(*, actor: Actor, etablissement_id: int | None, today: date | None = None) -> Dashboard:
+    """The three cards, the échéances to invoice now and later, and the unread notifications: one query
+    for one établissement. ``today``: the Europe/Paris date (by default, now's)."""
+    today = today or timezone.localdate()
     etab = etablissement_context(actor=actor, etablissement_id=etablissement_id)
     if etab is not None:
-        return _dashboard_of(actor, etab)
+        return _dashboard_of(actor, etab, today)
     # The OPCO over every établissement: COUNT(*) over the (établissement, dispositif, état) and
     # (émetteur, état) indexes.
     dossiers = _in_context(Dossier.objects.all(), "of_etablissement_id", actor, etab).filter(
@@ -229,6 +253,7 @@ def dashboard(*, actor: Actor, etablissement_id: int | None) -> Dashboard:
     )
     by_state = dict(factures.order_by().values_list("etat").annotate(n=Count("*")))
     notifications = notifications_of(actor).filter(read_at__isnull=True)
+    echeances = _echeances_counts(Echeance.objects.all(), today)
     return Dashboard(
         etablissement=None,
         etablissement_id=None,
@@ -237,17 +262,22 @@ def dashboard(*, actor: Actor, etablissement_id: int | None) -> Dashboard:
         factures_en_attente=sum(by_state.get(e, 0) for e in FACTURE_ETATS_EN_ATTENTE),
         factures_en_cours=sum(by_state.get(e, 0) for e in FACTURE_ETATS_EN_COURS),
         notifications_non_lues=notifications.count(),
+        echeances_a_facturer=echeances[VueEcheances.A_FACTURER][0],
+        montant_a_facturer=echeances[VueEcheances.A_FACTURER][1],
+        echeances_a_venir=echeances[VueEcheances.A_VENIR][0],
+        montant_a_venir=echeances[VueEcheances.A_VENIR][1],
     )
 
 
-def _dashboard_of(actor: Actor, etab: int) -> Dashboard:
+def _dashboard_of(actor: Actor, etab: int, today: date) -> Dashboard:
     """One établissement's cards in one query: grouped COUNT(*)s over the (établissement, dispositif,
-    état) and (émetteur, état) indexes, the unread notifications and the établissement itself.
+    état) and (émetteur, état) indexes, the échéances of its dossiers to invoice now (opened, something
+    left) and later (not yet opened), the unread notifications and the établissement itself.
 
     Plain SQL (portable to SQLite and PostgreSQL): the ORM would spend more time compiling the
     equivalent subqueries than the database spends answering them.
     """
-    dossier, facture = Dossier._meta.db_table, Facture._meta.db_table
+    dossier, facture, echeance = Dossier._meta.db_table, Facture._meta.db_table, Echeance._meta.db_table
     notification, courrier = Notification._meta.db_table, Courrier._meta.db_table
     etablissement = Etablissement._meta.db_table
     etats_dossier = [*DOSSIER_ETATS_EN_COURS, *DOSSIER_ETATS_EN_ATTENTE]
@@ -260,13 +290,25 @@ def _dashboard_of(actor: Actor, etab: int) -> Dashboard:
         f"WHERE emetteur_id = %s AND etat IN ({marks(etats_facture)}) GROUP BY etat "
         f"UNION ALL SELECT 'n', '', '', COUNT(*) FROM {notification} n INNER JOIN {courrier} c ON c.id = n.courrier_id "
         "WHERE n.user_id = %s AND n.deleted_at IS NULL AND n.read_at IS NULL AND c.of_etablissement_id = %s "
-        f"UNION ALL SELECT 'e', raison_sociale, siret, id FROM {etablissement} WHERE id = %s"
+        f"UNION ALL SELECT 'e', raison_sociale, siret, id FROM {etablissement} WHERE id = %s "
+        # Échéances: 'a' opened with something left to invoice, 'v' not yet opened (count, then cents).
+        "UNION ALL SELECT CASE WHEN x.date_ouverture <= %s THEN 'a' ELSE 'v' END, '', '', COUNT(*) "
+        f"FROM {echeance} x INNER JOIN {dossier} d ON d.id = x.dossier_id WHERE d.of_etablissement_id = %s "
+        "AND x.montant_total - x.montant_regle - x.montant_en_instruction > 0 "
+        "GROUP BY 1 "
+        "UNION ALL SELECT CASE WHEN x.date_ouverture <= %s THEN 'A' ELSE 'V' END, '', '', "
+        "CAST(ROUND(SUM(x.montant_total - x.montant_regle - x.montant_en_instruction) * 100) AS BIGINT) "
+        f"FROM {echeance} x INNER JOIN {dossier} d ON d.id = x.dossier_id WHERE d.of_etablissement_id = %s "
+        "AND x.montant_total - x.montant_regle - x.montant_en_instruction > 0 "
+        "GROUP BY 1"
     )
     params = [etab, *etats_dossier, etab, *etats_facture, actor.user_id, etab, etab]
+    params += [today, etab, today, etab]
     en_cours = {d.value: 0 for d in Dispositif}
     en_attente = {d.value: 0 for d in Dispositif}
     by_state: dict[str, int] = {}
     unread, found = 0, None
+    echeances = {"a": 0, "v": 0, "A": 0, "V": 0}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for kind, dispositif, etat, n in cursor.fetchall():
@@ -278,6 +320,8 @@ def _dashboard_of(actor: Actor, etab: int) -> Dashboard:
                 unread = n
             elif kind == "e":
                 found = Etablissement(pk=n, raison_sociale=dispositif, siret=etat)
+            elif kind in echeances:
+                echeances[kind] = int(n or 0)
     if found is None:
         raise NotFound("Établissement introuvable.")
     return Dashboard(
@@ -288,6 +332,10 @@ def _dashboard_of(actor: Actor, etab: int) -> Dashboard:
         factures_en_attente=sum(by_state.get(e, 0) for e in FACTURE_ETATS_EN_ATTENTE),
         factures_en_cours=sum(by_state.get(e, 0) for e in FACTURE_ETATS_EN_COURS),
         notifications_non_lues=unread,
+        echeances_a_facturer=echeances["a"],
+        montant_a_facturer=(Decimal(echeances["A"]) / 100).quantize(CENT),
+        echeances_a_venir=echeances["v"],
+        montant_a_venir=(Decimal(echeances["V"]) / 100).quantize(CENT),
     )
 
 
@@ -431,6 +479,7 @@ class DossierSynthesis:
     pieces: list[PieceJointe]
     journal: list[TransitionLog]
     actions: list[Labelled] = field(default_factory=list)
+    echeancier: EcheancierVue | None = None
 
 
 def _action_order(dispositif: str) -> dict[str, int]:
@@ -455,8 +504,10 @@ def _courriers_shown(actor: Actor) -> Q:
     return Q() if actor.is_opco else Q(statut=StatutCourrier.EMIS)
 
 
-def dossier_synthesis(*, actor: Actor, dossier_id: int) -> DossierSynthesis:
-    """Every block of the guide's synthesis page, in six queries whatever the dossier holds."""
+def dossier_synthesis(*, actor: Actor, dossier_id: int, today: date | None = None) -> DossierSynthesis:
+    """Every block of the guide's synthesis page, in seven queries whatever the dossier holds: the
+    factures are those with a line on the dossier (a facture may cover several dossiers), the
+    échéancier is shown as of ``today`` (the Europe/Paris date by default)."""
     courriers = (
         Courrier.objects.filter(_courriers_shown(actor)).defer("contexte").order_by("-emis_at", "-created_at", "-pk")
     )
@@ -468,7 +519,7 @@ def dossier_synthesis(*, actor: Actor, dossier_id: int) -> DossierSynthesis:
         .prefetch_related(
             Prefetch("financements", queryset=LigneFinancement.objects.order_by("pk")),
             Prefetch("courriers", queryset=courriers),
-            Prefetch("factures", queryset=Facture.objects.order_by("-deposited_at", "-pk")),
+            Prefetch("echeances", queryset=Echeance.objects.order_by("numero")),
             Prefetch("pieces", queryset=PieceJointe.objects.order_by("-uploaded_at", "-pk")),
             Prefetch(
                 "journal", queryset=TransitionLog.objects.select_related("actor_user").order_by("created_at", "pk")
@@ -480,6 +531,11 @@ def dossier_synthesis(*, actor: Actor, dossier_id: int) -> DossierSynthesis:
     except Dossier.DoesNotExist:
         raise NotFound("Dossier introuvable.") from None
     financements = list(dossier.financements.all())
+    factures = list(
+        Facture.objects.filter(
+            Q(dossier=dossier) | Q(pk__in=FactureLigne.objects.filter(dossier=dossier).values("facture"))
+        ).order_by("-deposited_at", "-pk")
+    )
     demande = sum((line.montant_demande for line in financements), Decimal("0"))
     pris = [line.montant_pris_en_charge for line in financements if line.montant_pris_en_charge is not None]
     return DossierSynthesis(
@@ -488,11 +544,55 @@ def dossier_synthesis(*, actor: Actor, dossier_id: int) -> DossierSynthesis:
         total_demande=demande,
         total_pris_en_charge=sum(pris, Decimal("0")) if pris else None,
         courriers=list(dossier.courriers.all()),
-        factures=list(dossier.factures.all()),
+        factures=factures,
         pieces=list(dossier.pieces.all()),
         journal=list(dossier.journal.all()),
         actions=dossier_actions_labelled(actor, dossier),
+        echeancier=echeancier_vue(dossier, dossier.echeances.all(), today or timezone.localdate()),
     )
+
+
+@dataclass(frozen=True)
+class Facturation:
+    """« Déposer votre facture » on a dossier: the échéances it may be charged to today, and the next one."""
+
+    dossier: Dossier
+    echeancier: bool
+    facturables: list[EcheanceLigne]
+    prochaine: EcheanceLigne | None
+
+
+def dossier_facturation(*, actor: Actor, dossier_id: int, today: date) -> Facturation:
+    dossier = dossier_get(actor=actor, dossier_id=dossier_id)
+    lines = [echeance_ligne(e, today) for e in dossier.echeances.order_by("numero")]
+    later = [line for line in lines if line.date_ouverture > today and line.reste > 0]
+    return Facturation(
+        dossier=dossier,
+        echeancier=bool(lines),
+        facturables=[line for line in lines if line.facturable],
+        prochaine=later[0] if later else None,
+    )
+
+
+ECHEANCE_SORTS: dict[str, tuple[str, ...]] = {
+    "date_ouverture": ("date_ouverture", "dossier__numero", "numero"),
+    "nom": ("dossier__salarie_nom", "dossier__salarie_prenom"),
+    "numero": ("dossier__numero", "numero"),
+    "reste": ("reste",),
+}
+
+
+def echeance_list(
+    *, actor: Actor, etablissement_id: int | None, vue: str, tri: str | None, page: PageRequest, today: date
+) -> Page[EcheanceLigne]:
+    """The échéances of the établissement's dossiers « à facturer » (opened, something left) or « à venir »."""
+    if vue not in (VueEcheances.A_FACTURER, VueEcheances.A_VENIR):
+        raise InvalidInput([Problem("vue", "Vue inconnue (a_facturer ou a_venir).", "inconnu")])
+    etab = etablissement_context(actor=actor, etablissement_id=etablissement_id)
+    qs = _in_context(Echeance.objects.all(), "dossier__of_etablissement_id", actor, etab)
+    qs = echeances_in_view(qs.select_related("dossier", "dossier__entreprise"), vue, today)
+    result = paginate(_order(qs, tri, ECHEANCE_SORTS, "date_ouverture"), page)
+    return Page([echeance_ligne(e, today) for e in result.items], result.total, result.page, result.taille)
 
 
 def entreprises_search(*, actor: Actor, siret: str, limit: int = 20) -> list[Etablissement]:
@@ -723,8 +823,23 @@ FACTURE_ROW_FIELDS = (
 def facture_list(
     *, actor: Actor, etablissement_id: int | None, filters: FactureFilters, tri: str | None, page: PageRequest
 ) -> Page[dict]:
+    """The rows, each with ``echeances``: the codes of the échéances its lines are charged to (one query
+    for the page)."""
     qs = _factures_filtered(actor, etablissement_id, filters).values(*FACTURE_ROW_FIELDS)
-    return paginate(_order(qs, tri, FACTURE_SORTS, "-date_reception"), page)
+    result = paginate(_order(qs, tri, FACTURE_SORTS, "-date_reception"), page)
+    codes: dict[int, list[str]] = {row["id"]: [] for row in result.items}
+    if codes:
+        lines = (
+            FactureLigne.objects.filter(facture_id__in=list(codes), echeance__isnull=False)
+            .order_by("facture_id", "pk")
+            .values_list("facture_id", "echeance__numero")
+        )
+        for facture_id, numero in lines:
+            if f"E{numero}" not in codes[facture_id]:
+                codes[facture_id].append(f"E{numero}")
+    for row in result.items:
+        row["echeances"] = codes[row["id"]]
+    return result
 
 
 FACTURE_EXPORT_COLUMNS = (
@@ -785,13 +900,17 @@ class FactureDetail:
     pieces: list[PieceJointe]
     reglement: Reglement | None
     actions: list[Labelled]
+    lignes: list[FactureLigne] = field(default_factory=list)
 
 
 def facture_detail(*, actor: Actor, facture_id: int) -> FactureDetail:
     qs = (
         factures_visible_to(actor)
         .select_related("emetteur", "dossier", "ligne_reglement__reglement")
-        .prefetch_related(Prefetch("pieces", queryset=PieceJointe.objects.order_by("-uploaded_at", "-pk")))
+        .prefetch_related(
+            Prefetch("pieces", queryset=PieceJointe.objects.order_by("-uploaded_at", "-pk")),
+            Prefetch("lignes", queryset=FactureLigne.objects.select_related("dossier", "echeance").order_by("pk")),
+        )
     )
     try:
         facture = qs.get(pk=facture_id)
@@ -803,6 +922,7 @@ def facture_detail(*, actor: Actor, facture_id: int) -> FactureDetail:
         pieces=list(facture.pieces.all()),
         reglement=ligne.reglement if ligne else None,
         actions=facture_actions_labelled(actor, facture),
+        lignes=list(facture.lignes.all()),
     )
 
 
@@ -1003,10 +1123,14 @@ def notification_examine(*, actor: Actor, notification_id: int) -> Examen:
 # --- The apprenticeship form: verification ------------------------------------------------------
 
 
+def cerfa_form_structure() -> dict:
+    """The form's blocks, fields, code lists, help and pay grid, with the back office's SMIC table."""
+    return form_structure(smic_table=smic_table())
+
+
 def cerfa_verification(*, payload: dict, today: date) -> CerfaVerdict:
     """Every rule of the CERFA on ``payload`` (problems and completeness per block, rémunération
-    periods), with the dated SMIC table of the back office — the one the transmission uses, so
-    that what verifies also transmits. (Read here as ``cases.services._common.smic_table`` reads
-    it: the selectors may not import the services.)"""
-    table = tuple(row.as_rule() for row in ReferenceSmic.objects.order_by("date_effet")) or SMIC_REFERENCE
-    return validate_cerfa(payload if isinstance(payload, dict) else {}, today=today, smic_table=table)
+    periods), with the dated SMIC table of the back office — the one the transmission uses
+    (:func:`cases.references.smic_table`), so that what verifies also transmits. ``today`` is the
+    Europe/Paris date."""
+    return validate_cerfa(payload if isinstance(payload, dict) else {}, today=today, smic_table=smic_table())

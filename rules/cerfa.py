@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from datetime import date
 
 from rules import identifiers
-from rules.cerfa_rules import CerfaVerdict, validate_cerfa
-from rules.cerfa_schema import example_payload, form_structure, get_path, parse_date
+from rules.cerfa_rules import UNKNOWN_MESSAGE, CerfaVerdict, validate_cerfa
+from rules.cerfa_schema import example_payload, form_structure, get_path, parse_date, unknown_paths
 from rules.remuneration import SMIC_REFERENCE, SmicValue
 from rules.verdicts import Problem
 
@@ -47,9 +47,11 @@ TRANSMISSION_REQUIRED = (
 
 
 def check_draft(payload: dict) -> list[Problem]:
+    """A draft needs the two SIRETs; a field the CERFA does not have is refused with its path."""
     problems: list[Problem] = []
     problems += identifiers.check_siret(get_path(payload, "employeur.siret"), field="employeur.siret")
     problems += identifiers.check_siret(get_path(payload, "organismeFormation.siret"), field="organismeFormation.siret")
+    problems += [Problem(path, UNKNOWN_MESSAGE, "inconnu") for path in unknown_paths(payload)]
     return problems
 
 

@@ -28,7 +28,8 @@ from rules.cerfa_dates import (
     lasts_at_most,
     months_covered,
 )
-from rules.cerfa_schema import BLOCKS, FIELDS, Field, block_of, field_label, get_path, parse_date
+from rules.cerfa_schema import BLOCKS, FIELDS, Field, block_of, field_label, get_path, parse_date, unknown_paths
+from rules.npec import FraisDemandes, frais_annexes
 from rules.referentiels import (
     AVENANT_TYPES,
     CODE_LISTS,
@@ -270,13 +271,15 @@ class _Check:
         return self.type_contrat in AVENANT_TYPES
 
     @property
-    def exempt_from_age_limit(self) -> bool:
-        flags = (
-            "apprenti.handicap",
-            "apprenti.inscriptionSportifDeHautNiveau",
-            "apprenti.projetCreationRepriseEntreprise",
-        )
+    def exempt_from_age_limit_rqth(self) -> bool:
+        """The RQTH, or the rights attached to it (équivalence jeunes, extension BOE)."""
+        flags = ("apprenti.handicap", "apprenti.droitsRqthEquivalenceJeune", "apprenti.droitsRqthExtensionBOE")
         return any(self.flag(path) is True for path in flags)
+
+    @property
+    def exempt_from_age_limit(self) -> bool:
+        flags = ("apprenti.inscriptionSportifDeHautNiveau", "apprenti.projetCreationRepriseEntreprise")
+        return self.exempt_from_age_limit_rqth or any(self.flag(path) is True for path in flags)
 
 
 # --- Formats --------------------------------------------------------------------------------
@@ -353,6 +356,15 @@ def _nir_problems(ck: _Check, path: str, value) -> list[Problem]:
         departement = DEPARTEMENT.normalise(ck.value("apprenti.departementNaissance"))
         return nir_rules.check_nir(value, field=path, sexe=sexe, date_naissance=birth, departement=departement)
     return nir_rules.check_nir(value, field=path, date_naissance=birth)
+
+
+UNKNOWN_MESSAGE = "Ce champ ne fait pas partie du CERFA n° 10103*14 : il n'est pas accepté."
+
+
+def _check_unknown(ck: _Check) -> None:
+    """A field the CERFA does not have is refused with its path (never silently dropped)."""
+    for path in unknown_paths(ck.payload):
+        ck.add(path, UNKNOWN_MESSAGE, "inconnu")
 
 
 def _check_formats(ck: _Check) -> None:
@@ -619,7 +631,7 @@ def _check_contract_dates(ck: _Check) -> None:
         )
     elif not lasts_at_most(debut, fin, CONTRACT_USUAL_MAX_MONTHS):
         justified = (
-            ck.flag("apprenti.handicap") is True
+            ck.exempt_from_age_limit_rqth
             or ck.type_contrat in (33, 34)
             or ck.derogation in (DEROGATION_LONGER, DEROGATION_CUMUL)
         )
@@ -790,6 +802,62 @@ def _check_coverage(ck: _Check, periods: list[tuple[date, date, int]], debut: da
         )
 
 
+# --- RQTH rights and frais annexes ------------------------------------------------------------------
+
+EQUIVALENCE_JEUNES_AGES = (15, 20)
+
+
+def _check_rqth(ck: _Check) -> None:
+    """The rights attached to the RQTH without the RQTH itself (CERFA 10103*13 and later): « équivalence
+    jeunes » (15 to 20 years old, AEEH, PCH or PPS) and « extension BOE » (bénéficiaire de l'obligation
+    d'emploi, ayants droit excepted) — only for an apprentice who is not recognised as a disabled worker."""
+    rights = [p for p in ("apprenti.droitsRqthEquivalenceJeune", "apprenti.droitsRqthExtensionBOE") if ck.flag(p)]
+    if ck.flag("apprenti.handicap") is True:
+        for path in rights:
+            ck.add(
+                path,
+                "L'apprenti(e) est déclaré(e) reconnu(e) travailleur handicapé : les droits attachés à la RQTH au "
+                "titre de l'équivalence jeunes ou de l'extension BOE ne se déclarent que sans RQTH.",
+                "incoherent",
+            )
+    naissance, debut = ck.naissance, ck.debut
+    if "apprenti.droitsRqthEquivalenceJeune" in rights and naissance and debut:
+        age = age_on(naissance, debut)
+        low, high = EQUIVALENCE_JEUNES_AGES
+        if not low <= age <= high:
+            ck.add(
+                "apprenti.droitsRqthEquivalenceJeune",
+                f"L'équivalence jeunes concerne les apprenti(e)s de {low} à {high} ans ; l'apprenti(e) a {age} ans au "
+                "début du contrat.",
+                "incoherent",
+            )
+
+
+def _check_couts(ck: _Check) -> None:
+    debut, fin = ck.debut, ck.fin
+    if not debut or not fin or fin < debut:
+        return
+    frais = FraisDemandes(
+        premier_equipement=_positive(ck.value("couts.montantPremierEquipement")),
+        nuitees=as_int(ck.value("couts.nombreHebergementTotaux")),
+        repas=as_int(ck.value("couts.nombreRepasTotaux")),
+        majoration_rqth=_positive(ck.value("couts.montantMajorationRQTH")),
+    )
+    _, problems = frais_annexes(
+        frais,
+        date_conclusion=ck.date("contrat.dateConclusion") or debut,
+        date_debut=debut,
+        date_fin=fin,
+        droits_rqth=ck.exempt_from_age_limit_rqth,
+    )
+    ck.problems.extend(problems)
+
+
+def _positive(value) -> Decimal | None:
+    amount = to_decimal(value)
+    return amount if amount is not None and amount >= 0 else None
+
+
 # --- Formation ------------------------------------------------------------------------------
 
 
@@ -928,6 +996,7 @@ def validate_cerfa(
 ) -> CerfaVerdict:
     """Every rule of the CERFA FA13 on ``payload``; see the module docstring."""
     ck = _Check(payload, today, smic_table)
+    _check_unknown(ck)
     _check_formats(ck)
     _check_employeur(ck)
     _check_birth_dates(ck)
@@ -940,6 +1009,8 @@ def validate_cerfa(
     _check_working_time(ck)
     _check_remuneration(ck)
     _check_formation(ck)
+    _check_rqth(ck)
+    _check_couts(ck)
     _required_problems(ck)
     problems, warnings = _dedupe(ck.problems), _dedupe(ck.warnings)
     bad_fields = {p.field for p in problems}

@@ -293,8 +293,19 @@ APPRENTI = Block(
             "booleen",
             required=True,
         ),
-        Field("apprenti.droitsRqthExtensionBOE", "Bénéficiaire de l'obligation d'emploi (hors RQTH)", "booleen"),
-        Field("apprenti.droitsRqthEquivalenceJeune", "Jeune bénéficiant d'une équivalence RQTH", "booleen"),
+        Field(
+            "apprenti.droitsRqthEquivalenceJeune",
+            "Sans RQTH, bénéficie des droits attachés à la RQTH : équivalence jeunes",
+            "booleen",
+            help="Jeune de 15 à 20 ans bénéficiaire de l'AEEH, de la PCH ou d'un projet personnalisé de "
+            "scolarisation (PPS).",
+        ),
+        Field(
+            "apprenti.droitsRqthExtensionBOE",
+            "Sans RQTH, bénéficie des droits attachés à la RQTH : extension BOE",
+            "booleen",
+            help="Bénéficiaire de l'obligation d'emploi des travailleurs handicapés (hors ayants droit).",
+        ),
         Field(
             "apprenti.inscriptionSportifDeHautNiveau",
             "Déclare être inscrit(e) sur la liste des sportifs, entraîneurs, arbitres et juges sportifs de haut niveau",
@@ -572,6 +583,37 @@ SYNTHESE = Block(
     ),
     (
         Field("synthese.commentaire", "Commentaire", max_length=2000),
+        Field(
+            "couts.montantPremierEquipement",
+            "Frais de premier équipement demandés (€)",
+            "montant",
+            minimum=0,
+            help="500 € au plus par contrat.",
+        ),
+        Field(
+            "couts.nombreHebergementTotaux",
+            "Nuitées d'hébergement demandées",
+            "entier",
+            minimum=0,
+            maximum=9999,
+            help="Prises en charge à 6 € par nuit au plus.",
+        ),
+        Field(
+            "couts.nombreRepasTotaux",
+            "Repas demandés",
+            "entier",
+            minimum=0,
+            maximum=9999,
+            help="Pris en charge à 3 € par repas au plus.",
+        ),
+        Field(
+            "couts.montantMajorationRQTH",
+            "Majoration RQTH demandée (€)",
+            "montant",
+            minimum=0,
+            help="Pour un(e) apprenti(e) bénéficiant des droits attachés à la RQTH : 4 000 € par année d'exécution au "
+            "plus.",
+        ),
         Field("contrat.lieuSignatureContrat", "Fait à", required=True, max_length=80),
         Field(
             "employeur.attestationPieces",
@@ -606,7 +648,58 @@ _BLOCK_OF_ROOT = {
     "organismeFormation": "formation",
     "organismeFormationLieuFormationPrincipal": "formation",
     "synthese": "synthese",
+    "couts": "synthese",
 }
+# Fields of the inter-OPCO norm's ``cerfa`` that the CERFA form does not hold but a payload may carry
+# (the envelope, what the OPCO fills in, the employer's signing representative, the CFA's visa): kept
+# as they are, without rules. Any other field is refused (:func:`unknown_paths`).
+EXTRA_PATHS = frozenset(
+    {
+        "versionCERFA",
+        "CERFASignatureProbante",
+        "CERFAsignatureProbante",
+        "etat",
+        "commentaireEtat",
+        "numeroInterne",
+        "numeroExterne",
+        "numeroDeca",
+        "employeur.nom",
+        "employeur.prenom",
+        "organismeFormation.visaCfa",
+        "contrat.noContrat",
+        "contrat.noAvenant",
+        "contrat.dateRupture",
+    }
+)
+PERIODE_KEYS = frozenset(item.path for item in FIELDS["contrat.remunerationsAnnuelles"].items)
+_KNOWN = frozenset(FIELDS) | EXTRA_PATHS
+_KNOWN_BLOCKS = frozenset(path.rsplit(".", i)[0] for path in _KNOWN for i in range(1, path.count(".") + 1))
+
+
+def unknown_paths(payload) -> list[str]:
+    """The paths of a payload that are no field of the CERFA (nor of the norm's ``cerfa`` object)."""
+    found: list[str] = []
+
+    def walk(node: dict, prefix: str) -> None:
+        for key, value in node.items():
+            path = f"{prefix}.{key}" if prefix else str(key)
+            if path == "contrat.remunerationsAnnuelles":
+                for index, item in enumerate(value if isinstance(value, list) else []):
+                    if isinstance(item, dict):
+                        found.extend(f"{path}[{index}].{k}" for k in item if k not in PERIODE_KEYS)
+            elif path in _KNOWN:
+                continue
+            elif path in _KNOWN_BLOCKS:
+                if isinstance(value, dict):
+                    walk(value, path)
+            else:
+                found.append(path)
+
+    if isinstance(payload, dict):
+        walk(payload, "")
+    return found
+
+
 _INDICES = re.compile(r"\[\d+\]")
 
 

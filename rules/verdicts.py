@@ -1,4 +1,8 @@
-"""The shape every rule answers with: problems addressed to a field, in French."""
+"""The shape every rule answers with: problems addressed to a field, in French.
+
+As data, a problem has the keys of every error of the API (and of the inter-OPCO norm's ``errors``):
+``code``, ``description`` and ``champ`` (the field's path).
+"""
 
 from __future__ import annotations
 
@@ -12,4 +16,4 @@ class Problem:
     code: str = "invalide"
 
     def as_dict(self) -> dict[str, str]:
-        return {"champ": self.field, "message": self.message, "code": self.code}
+        return {"code": self.code, "description": self.message, "champ": self.field}

@@ -25,7 +25,7 @@ from api.common import (
     uploads,
 )
 from api.errors import errors
-from api.presenters import dossier_etat, dossier_out, dossier_row, facture_etat, piece_out
+from api.presenters import dossier_etat, dossier_out, dossier_row, facture_etat, piece_out, verification_out
 from api.schemas import (
     AvenantIn,
     DossierEtatOut,
@@ -40,12 +40,15 @@ from api.schemas import (
 )
 from cases.selectors import (
     DossierFilters,
+    cerfa_form_structure,
+    cerfa_verification,
     dossier_get,
     dossier_list,
     dossier_pieces_list,
     dossier_synthesis,
     entreprises_search,
 )
+from cases.selectors_financement import financement_demande
 from cases.services import (
     dossier_add_pieces,
     dossier_avenant_create,
@@ -56,7 +59,6 @@ from cases.services import (
     facture_deposit,
 )
 from common.errors import Conflict
-from rules import cerfa
 from rules.lifecycles import Dispositif
 
 router = Router(tags=["Mes dossiers"])
@@ -185,7 +187,10 @@ def facture_deposer(
     fichier: File[UploadedFile],
     commentaire: Form[str] = "",
     justificatifs: File[list[UploadedFile]] = None,
+    echeance: Form[int | None] = None,
 ):
+    """``echeance``: the number of the échéance invoiced (required on an accordé apprenticeship contract
+    that has an échéancier), see ``GET /dossiers/{id}`` › ``echeancier``."""
     facture = facture_deposit(
         actor=actor_of(request),
         dossier_id=dossier_id,
@@ -193,6 +198,7 @@ def facture_deposer(
         date_facture=date_facture,
         montant_ht=montant_ht,
         montant_ttc=montant_ttc,
+        echeance_numero=echeance,
         commentaire=commentaire,
         fichier=upload(fichier, field="fichier"),
         justificatifs=uploads(justificatifs, field="justificatifs"),
@@ -216,24 +222,19 @@ class BrouillonIn(Schema):
     summary="Formulaire de saisie : blocs, champs, listes de codes et volet d'aide",
 )
 def formulaire(request: HttpRequest):
-    return cerfa.form_structure()
+    return cerfa_form_structure()
 
 
 @router.post(
     "/dossiers/apprentissage/verification",
     response={200: VerificationOut, **errors(401, 403, 422, 429)},
-    summary="La synthèse et la validation : champs manquants ou mal saisis, bloc par bloc",
+    summary="La synthèse et la validation : champs manquants ou mal saisis, bloc par bloc, les périodes de "
+    "rémunération calculées et le « Demandé » de la transmission",
 )
 def verification(request: HttpRequest, data: BrouillonIn):
-    verdict = cerfa.validate_cerfa(data.cerfa, today=timezone.localdate())
-    data = verdict.as_dict()
-    return {
-        "valide": data["valide"],
-        "complet": data["complet"],
-        "completude": data["completude"],
-        "blocs": data["blocs"],
-        "erreurs": [p.as_dict() for p in verdict.problems],
-    }
+    actor_of(request)
+    verdict = cerfa_verification(payload=data.cerfa, today=timezone.localdate())
+    return verification_out(verdict, financement_demande(payload=data.cerfa))
 
 
 @router.post(

@@ -1,10 +1,12 @@
-"""Mes règlements › Mes factures: lists (toutes / payées), export, synthesis, pièce complémentaire, PDF."""
+"""Mes règlements › Mes factures: lists (toutes / payées), export, synthesis, pièce complémentaire, PDF; and
+the échéances of the apprenticeship contracts to invoice now (« à facturer ») or later (« à venir »)."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, File, Header, Query, Router, Schema, Status, UploadedFile
 
 from api.auth import actor_of
@@ -22,9 +24,16 @@ from api.common import (
     uploads,
 )
 from api.errors import errors
-from api.presenters import facture_out, facture_row, piece_out
-from api.schemas import FactureLigneOut, FactureOut, PageOut, PieceOut
-from cases.selectors import FactureFilters, facture_detail, facture_export_rows, facture_get, facture_list
+from api.presenters import echeance_a_facturer_out, facture_out, facture_row, piece_out
+from api.schemas import EcheanceAFacturerOut, FactureLigneOut, FactureOut, PageOut, PieceOut
+from cases.selectors import (
+    FactureFilters,
+    echeance_list,
+    facture_detail,
+    facture_export_rows,
+    facture_get,
+    facture_list,
+)
 from cases.services import facture_add_pieces
 from documents.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_stream, xlsx_stream
 
@@ -131,3 +140,30 @@ def facture_pieces_add(request: HttpRequest, facture_id: int, fichiers: File[lis
         actor=actor_of(request), facture_id=facture_id, uploads=uploads(fichiers, field="fichiers"), now=now()
     )
     return Status(201, [piece_out(p) for p in created])
+
+
+@router.get(
+    "/echeances",
+    response={200: PageOut[EcheanceAFacturerOut], **errors(401, 403, 404, 422, 429)},
+    summary="Échéances des contrats d'apprentissage : à facturer (ouvertes, reste à facturer) ou à venir",
+)
+def echeances(
+    request: HttpRequest,
+    vue: str = Query("a_facturer", description="« a_facturer » (défaut) ou « a_venir »"),
+    tri: str | None = Query(
+        None, description="date_ouverture (défaut), nom, numero, reste ; « - » devant : décroissant"
+    ),
+    page: int = Query(1, ge=1),
+    taille: int = Query(10, ge=1, le=100),
+    etablissement: int | None = Query(None, description=CONTEXT_DESCRIPTION),
+    x_etablissement: int | None = Header(None, alias="X-ETABLISSEMENT", description=CONTEXT_DESCRIPTION),
+):
+    result = echeance_list(
+        actor=actor_of(request),
+        etablissement_id=context(etablissement, x_etablissement),
+        vue=vue,
+        tri=tri,
+        page=paging(page, taille),
+        today=timezone.localdate(),
+    )
+    return page_ok(result, echeance_a_facturer_out)

@@ -7,9 +7,10 @@ from ninja import Router
 
 from api.errors import errors
 from api.schemas import ReferentielsOut
-from cases.models import NatureFinancement
+from cases.models import NatureFinancement, NatureLigneFacture
 from rules import motifs
 from rules.actions import ROLE_LABELS, Droit, Role
+from rules.echeancier import STATUT_LABELS
 from rules.lifecycles import Dispositif, EtatDossier, EtatFacture
 
 router = Router(tags=["Référentiels"])
@@ -31,6 +32,8 @@ def referentiels(request: HttpRequest):
         "motifs_rejet_facture": _pairs(motifs.MOTIFS_REJET_FACTURE),
         "motifs_rupture": _pairs(motifs.MOTIFS_RUPTURE),
         "natures_financement": [{"code": n.value, "libelle": n.label} for n in NatureFinancement],
+        "natures_ligne_facture": [{"code": n.value, "libelle": n.label} for n in NatureLigneFacture],
+        "statuts_echeance": [{"code": k.value, "libelle": v} for k, v in STATUT_LABELS.items()],
         "roles": [{"code": r.value, "libelle": ROLE_LABELS[r]} for r in (Role.ADMIN_OF, Role.GESTIONNAIRE_OF)],
         "droits": [{"code": d.value, "libelle": d.label} for d in Droit],
     }

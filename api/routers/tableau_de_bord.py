@@ -70,6 +70,22 @@ def tableau_de_bord(
                     "lien": link("/factures", etat=[e.value for e in FACTURE_ETATS_EN_COURS], etablissement=etab),
                 },
             ],
+            "echeances": [
+                {
+                    "code": "a_facturer",
+                    "libelle": "Échéances à facturer",
+                    "nombre": board.echeances_a_facturer,
+                    "montant": board.montant_a_facturer,
+                    "lien": link("/echeances", vue="a_facturer", etablissement=etab),
+                },
+                {
+                    "code": "a_venir",
+                    "libelle": "Échéances à venir",
+                    "nombre": board.echeances_a_venir,
+                    "montant": board.montant_a_venir,
+                    "lien": link("/echeances", vue="a_venir", etablissement=etab),
+                },
+            ],
             "notifications_non_lues": {
                 "code": "notifications_non_lues",
                 "libelle": "Notifications non lues",

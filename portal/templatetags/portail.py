@@ -162,3 +162,40 @@ def pagination(context, page, label: str = "éléments"):
         "sizes": PAGE_SIZES,
         "kept": kept,
     }
+
+
+# --- Financing of apprenticeship contracts -----------------------------------------------------------
+
+_STATUT_ECHEANCE_CLASSES = {
+    "payee": "succes",
+    "en_instruction": "info",
+    "partiellement_payee": "alerte",
+    "a_facturer": "alerte",
+    "a_venir": "neutre",
+    "annulee": "neutre",
+}
+
+
+@register.filter
+def nature_financement(code: str) -> str:
+    """The label of a nature of the accord de financement (« NPEC total », « Hébergement »…)."""
+    from cases.models import NatureFinancement
+
+    return dict(NatureFinancement.choices).get(code, code)
+
+
+@register.simple_tag
+def statut_echeance(statut) -> str:
+    """An échéance's statut as a badge: a dot *and* its label (never colour alone)."""
+    css = _STATUT_ECHEANCE_CLASSES.get(getattr(statut, "value", statut), "neutre")
+    return format_html(
+        '<span class="etat etat-{}"><span class="pastille" aria-hidden="true"></span>{}</span>',
+        css,
+        getattr(statut, "label", statut),
+    )
+
+
+@register.filter
+def montant_saisi(value) -> str:
+    """An amount as a French user types it in a field: « 3 600,00 » (no currency sign)."""
+    return euros(value).replace(" €", "")

@@ -28,7 +28,9 @@ from cases.permissions import actions_on_dossier, ensure_dossier_action, has_dro
 from cases.selectors import (
     DossierFilters,
     DossierSynthesis,
+    Facturation,
     VueDossiers,
+    dossier_facturation,
     dossier_get,
     dossier_list,
     dossier_pieces_list,
@@ -336,6 +338,7 @@ def synthese(request: HttpRequest, dossier_id: int) -> HttpResponse:
         motif_rupture=MOTIFS_RUPTURE.get(d.motif_rupture, d.motif_rupture),
         avenant_id=getattr(d, "avenant_pk", None),
         factures=[(f, (f.fichier.name or "").rsplit("/", 1)[-1]) for f in s.factures],
+        peut_facturer=any(a.code == Action.DEPOSER_FACTURE for a in s.actions),
     )
     return render(request, "portal/dossiers/synthese.html", context)
 
@@ -412,6 +415,18 @@ class TexteService(RequiredByService, forms.CharField):
     pass
 
 
+class EcheanceField(RequiredByService, forms.TypedChoiceField):
+    """The échéance of the échéancier the facture is charged to (the service says when one is missing)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(required=True, coerce=int, empty_value=None, widget=Radios, **kwargs)
+
+
+def _montant_fr(amount) -> str:
+    """An amount as a French user types it: « 3 600,00 »."""
+    return euros(amount).replace(" €", "")
+
+
 class FactureForm(PortalForm):
     reference = TexteService(label="Référence de la facture", help_text="Entrez un numéro comptable", max_length=50)
     date_facture = DateParsed(label="Date de la facture", required=True, help_text="jj/mm/aaaa")
@@ -422,14 +437,56 @@ class FactureForm(PortalForm):
     fichier = forms.Field(label="Joindre votre facture au format pdf", required=False)
     justificatifs = forms.Field(label="Joindre vos pièces justificatives", required=False)
 
+    def __init__(self, *args, facturation: Facturation, **kwargs):
+        super().__init__(*args, **kwargs)
+        if facturation.echeancier:
+            self.fields = {
+                "echeance": EcheanceField(
+                    label="Échéance facturée",
+                    choices=[
+                        (
+                            line.numero,
+                            f"{line.codification} — {line.libelle} : reste à facturer {euros(line.reste)} "
+                            f"(facturable depuis le {date_fr(line.date_ouverture)})",
+                        )
+                        for line in facturation.facturables
+                    ],
+                    help_text="Le montant HT est repris du reste à facturer de l'échéance choisie ; il ne peut pas le "
+                    "dépasser.",
+                ),
+                **self.fields,
+            }
+
+    @property
+    def echeance_choisie(self) -> int | None:
+        value = self.data.get("echeance") if self.is_bound else self.initial.get("echeance")
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            return None
+
+
+def _facture_initial(request: HttpRequest, facturation: Facturation) -> dict:
+    """The échéance asked for (``?echeance=``), or the first one to invoice; its rest fills the amounts."""
+    if not facturation.facturables:
+        return {}
+    wanted = request.GET.get("echeance", "")
+    chosen = next((line for line in facturation.facturables if str(line.numero) == wanted), facturation.facturables[0])
+    rest = _montant_fr(chosen.reste)
+    return {"echeance": chosen.numero, "montant_ht": rest, "montant_ttc": rest}
+
 
 @portal_view
 @require_http_methods(["GET", "POST"])
 def facture(request: HttpRequest, dossier_id: int) -> HttpResponse:
     actor = request.viewer.actor
-    dossier = dossier_get(actor=actor, dossier_id=dossier_id)
+    facturation = dossier_facturation(actor=actor, dossier_id=dossier_id, today=timezone.localdate())
+    dossier = facturation.dossier
     ensure_dossier_action(actor, dossier, Action.DEPOSER_FACTURE)
-    form = FactureForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        form = FactureForm(request.POST, facturation=facturation)
+    else:
+        form = FactureForm(initial=_facture_initial(request, facturation), facturation=facturation)
     status = 200
     if request.method == "POST":
         status = 422
@@ -448,6 +505,7 @@ def facture(request: HttpRequest, dossier_id: int) -> HttpResponse:
                     commentaire=data["commentaire"],
                     fichier=fichiers[0] if fichiers else None,
                     justificatifs=justificatifs,
+                    echeance_numero=data.get("echeance"),
                     now=timezone.now(),
                 )
             except InvalidInput as exc:
@@ -462,7 +520,7 @@ def facture(request: HttpRequest, dossier_id: int) -> HttpResponse:
                     request, f"Votre facture « {created.reference} » a été déposée : elle porte le n° {created.numero}."
                 )
                 return redirect("portal:facture", facture_id=created.pk)
-    context = dossier_context(dossier, form=form)
+    context = dossier_context(dossier, form=form, facturation=facturation)
     return render(request, "portal/dossiers/facture.html", context, status=status)
 
 

@@ -1,6 +1,8 @@
 """Mes règlements › Mes factures: the lists « Toutes les factures » / « Payé » (filters, sort, pages and
-export XLSX/CSV, all kept in the URL), the synthesis of a facture and « Déposer une pièce complémentaire
-à la facture ». Same selectors and service as ``api/routers/factures.py``.
+export XLSX/CSV, all kept in the URL), the synthesis of a facture (its lines and the échéance each one is
+charged to) and « Déposer une pièce complémentaire à la facture »; and « Mes échéances »: the échéances
+of the apprenticeship contracts to invoice now (« à facturer ») or later (« à venir »). Same selectors and
+services as ``api/routers/factures.py``.
 """
 
 from __future__ import annotations
@@ -14,7 +16,15 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cases.permissions import has_droit
-from cases.selectors import FactureFilters, VueFactures, facture_detail, facture_export_rows, facture_list
+from cases.selectors import (
+    FactureFilters,
+    VueFactures,
+    echeance_list,
+    facture_detail,
+    facture_export_rows,
+    facture_list,
+)
+from cases.selectors_financement import VueEcheances
 from cases.services import facture_add_pieces
 from cases.services._common import read_uploads
 from common.errors import InvalidInput
@@ -24,10 +34,12 @@ from portal.lists import (
     MAX_ENTIER,
     ListeForm,
     date_filtre,
+    empty_page,
     exporter,
     format_or_404,
     lister,
     montant_filtre,
+    page_request,
     texte_filtre,
 )
 from rules.actions import ActionFacture, Droit
@@ -189,9 +201,47 @@ def facture_pieces(request: HttpRequest, facture_id: int) -> HttpResponse:
     return redirect("portal:facture", facture_id=facture_id)
 
 
+# --- Mes échéances -------------------------------------------------------------------------------------
+
+VUES_ECHEANCES = {VueEcheances.A_FACTURER: "À facturer", VueEcheances.A_VENIR: "À venir"}
+
+
+@portal_view
+@require_GET
+def echeances(request: HttpRequest) -> HttpResponse:
+    viewer = request.viewer
+    vue = request.GET.get("vue") or VueEcheances.A_FACTURER
+    if vue not in VUES_ECHEANCES:
+        vue = VueEcheances.A_FACTURER
+    status, erreur = 200, ""
+    try:
+        page = echeance_list(
+            actor=viewer.actor,
+            etablissement_id=viewer.etablissement_id,
+            vue=vue,
+            tri=request.GET.get("tri") or None,
+            page=page_request(request.GET),
+            today=timezone.localdate(),
+        )
+    except InvalidInput as exc:
+        page, status, erreur = empty_page(request.GET), 422, " ".join(p.message for p in exc.problems)
+    context = {
+        "nav": "reglements",
+        "onglet": "echeances",
+        "vue": vue,
+        "vues": VUES_ECHEANCES,
+        "vue_libelle": VUES_ECHEANCES[vue],
+        "page": page,
+        "erreur": erreur,
+        "peut_facturer": has_droit(viewer.actor, viewer.etablissement_id, Droit.DEPOSER_FACTURES),
+    }
+    return render(request, "portal/factures/echeances.html", context, status=status)
+
+
 urlpatterns = [
     path("factures/", factures, name="factures"),
     path("factures/export.<str:format>", factures_export, name="factures_export"),
     path("factures/<int:facture_id>/", facture, name="facture"),
     path("factures/<int:facture_id>/pieces/", facture_pieces, name="facture_pieces"),
+    path("echeances/", echeances, name="echeances"),
 ]

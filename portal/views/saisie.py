@@ -34,6 +34,7 @@ from django.views.decorators.http import require_http_methods
 
 from cases.permissions import ensure_dossier_action, has_droit
 from cases.selectors import cerfa_verification, dossier_get, entreprises_search, etablissement_get
+from cases.selectors_financement import financement_demande
 from cases.services import dossier_avenant_create, dossier_draft_delete, dossier_draft_save, dossier_transmit
 from common.errors import Forbidden, InvalidInput
 from portal.context import Viewer, portal_view
@@ -366,6 +367,34 @@ def minimal_periods(payload: dict, today: date) -> list[dict]:
         bare["contrat"].pop("remunerationsAnnuelles", None)
     verdict = cerfa_verification(payload=bare, today=today)
     return [p.as_payload() for p in verdict.remuneration][:MAX_PERIODES]
+
+
+def prefill(payload: dict, verdict: CerfaVerdict) -> set[str]:
+    """The rémunération computed for the user: when no period is typed yet and the rules can compute
+    them (birth date and contract dates known), the periods at the minimum rates; and the salary at
+    hiring, when empty, from the first period. Returns the paths filled in (the user may then raise a
+    rate — never below the minimum, which the rules check)."""
+    filled: set[str] = set()
+    computed = [p for p in verdict.remuneration]
+    if not computed or len(computed) > MAX_PERIODES:
+        return filled
+    items = get_path(payload, PERIODES)
+    if not isinstance(items, list) or not [i for i in items if isinstance(i, dict) and any(i.values())]:
+        _set(payload, PERIODES, [p.as_payload() for p in computed])
+        filled.add(PERIODES)
+    salary = get_path(payload, "contrat.salaireEmbauche")
+    if (salary is None or (isinstance(salary, str) and not salary.strip())) and computed[0].salaire_brut is not None:
+        _set(payload, "contrat.salaireEmbauche", float(computed[0].salaire_brut))
+        filled.add("contrat.salaireEmbauche")
+    return filled
+
+
+def verify_and_prefill(payload: dict, today: date) -> tuple[CerfaVerdict, set[str]]:
+    verdict = cerfa_verification(payload=payload, today=today)
+    filled = prefill(payload, verdict)
+    if filled:
+        verdict = cerfa_verification(payload=payload, today=today)
+    return verdict, filled
 
 
 def enrich_periods(payload: dict, verdict: CerfaVerdict) -> None:
@@ -823,11 +852,15 @@ class Page:
         motif: str = "",
         recherche: dict | None = None,
         readonly: set[str] | None = None,
+        auto: bool = True,
     ) -> HttpResponse:
         today = timezone.localdate()
         if readonly is None:
             readonly = apply_referentials(self.viewer, payload)
-        verdict = cerfa_verification(payload=payload, today=today)
+        if auto:
+            verdict, _ = verify_and_prefill(payload, today)
+        else:
+            verdict = cerfa_verification(payload=payload, today=today)
         view = build_view(
             self.viewer,
             payload,
@@ -852,13 +885,14 @@ class Page:
             "blocs_vus": " ".join(sorted(blocs)),
             "recherche": recherche or {},
             "brouillons_url": reverse("portal:dossiers", args=[Dispositif.APPRENTISSAGE]) + "?vue=brouillon",
+            "financement": financement_demande(payload=payload),
         }
         return render(self.request, "portal/saisie/formulaire.html", context, status=status)
 
 
 def _readonly_and_verdict(viewer: Viewer, payload: dict) -> tuple[set[str], CerfaVerdict]:
     readonly = apply_referentials(viewer, payload)
-    verdict = cerfa_verification(payload=payload, today=timezone.localdate())
+    verdict, _ = verify_and_prefill(payload, timezone.localdate())
     enrich_periods(payload, verdict)
     return readonly, verdict
 
@@ -892,7 +926,7 @@ def handle(page: Page, payload_initial: dict | None) -> HttpResponse:
         return page.render(payload, status=recherche["status"], recherche=recherche, readonly=readonly, **common)
     if action in ("bareme", "ajouter_periode") or action.startswith("retirer:"):
         change_periods(payload, action)
-        return page.render(payload, readonly=readonly, **common)
+        return page.render(payload, readonly=readonly, auto=False, **common)
     if action.startswith("suivant:"):
         return page.render(payload, readonly=readonly, **{**common, "blocs": blocs | {action.split(":", 1)[1]}})
     if action == "brouillon" and not page.avenant:
@@ -1103,9 +1137,16 @@ def avenant(request: HttpRequest, dossier_id: int) -> HttpResponse:
 # --- htmx endpoints ---------------------------------------------------------------------------------
 
 
-def _fragment(request: HttpRequest, payload: dict, **kwargs) -> tuple[Vue, CerfaVerdict, set[str]]:
+def _fragment(
+    request: HttpRequest, payload: dict, *, prefilled: set[str] | None = None, auto: bool = True, **kwargs
+) -> tuple[Vue, CerfaVerdict, set[str]]:
     readonly = apply_referentials(request.viewer, payload)
-    verdict = cerfa_verification(payload=payload, today=timezone.localdate())
+    if auto:
+        verdict, filled = verify_and_prefill(payload, timezone.localdate())
+    else:
+        verdict, filled = cerfa_verification(payload=payload, today=timezone.localdate()), set()
+    if prefilled is not None:
+        prefilled |= filled
     view = build_view(request.viewer, payload, verdict, readonly=readonly, **kwargs)
     return view, verdict, readonly
 
@@ -1118,9 +1159,11 @@ def verifier(request: HttpRequest) -> HttpResponse:
     require_saisie(request.viewer)
     avenant_mode = request.POST.get("_avenant") == "1"
     lu = read_form(request.POST, avenant=avenant_mode)
+    prefilled: set[str] = set()
     view, verdict, _ = _fragment(
         request,
         lu.payload,
+        prefilled=prefilled,
         vus=_words(request.POST, "_vus"),
         blocs=_words(request.POST, "_blocs"),
         extra=lu.problems,
@@ -1128,7 +1171,17 @@ def verifier(request: HttpRequest) -> HttpResponse:
         motif=lu.motif,
         dernier=request.POST.get("_dernier", "")[:200],
     )
-    context = {"vue": view, "verdict": verdict, "avenant": avenant_mode}
+    context = {
+        "vue": view,
+        "verdict": verdict,
+        "avenant": avenant_mode,
+        "financement": financement_demande(payload=lu.payload),
+        # The rémunération computed for the user, drawn out of band once (never over what was typed).
+        "periodes_preremplies": PERIODES in prefilled,
+        "salaire_prerempli": (
+            view.champs.get("contrat.salaireEmbauche") if "contrat.salaireEmbauche" in prefilled else None
+        ),
+    }
     return render(request, "portal/saisie/_verification.html", context)
 
 
@@ -1175,7 +1228,9 @@ def periodes(request: HttpRequest) -> HttpResponse:
     avenant_mode = request.POST.get("_avenant") == "1"
     lu = read_form(request.POST, avenant=avenant_mode)
     change_periods(lu.payload, request.POST.get("_action", "bareme")[:20])
-    view, verdict, _ = _fragment(request, lu.payload, vus=_words(request.POST, "_vus"), avenant=avenant_mode)
+    view, verdict, _ = _fragment(
+        request, lu.payload, auto=False, vus=_words(request.POST, "_vus"), avenant=avenant_mode
+    )
     return render(request, "portal/saisie/_periodes.html", {"vue": view, "verdict": verdict})
 
 

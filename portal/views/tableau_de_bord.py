@@ -1,5 +1,6 @@
-"""Mon tableau de bord: the three cards (dossiers en cours / en attente de pièces per dispositif,
-factures), each counter a link to its filtered list, the « mises à jour » panel and the guide."""
+"""Mon tableau de bord: the cards (dossiers en cours / en attente de pièces per dispositif, factures, the
+échéances of the apprenticeship contracts to invoice now and later), each counter a link to its filtered
+list, the « mises à jour » panel and the guide."""
 
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ class Tuile:
     libelle: str
     nombre: int
     lien: str
+    montant: object = None
 
 
 def _lien(name: str, args: tuple, etats, etablissement: int) -> str:
@@ -78,6 +80,20 @@ def tableau_de_bord(request: HttpRequest):
                 "En cours de traitement",
                 board.factures_en_cours,
                 _lien("portal:factures", (), FACTURE_ETATS_EN_COURS, etab),
+            ),
+        ],
+        "echeances": [
+            Tuile(
+                "Échéances à facturer",
+                board.echeances_a_facturer,
+                reverse("portal:echeances") + "?" + urlencode({"vue": "a_facturer", "etablissement": etab}),
+                board.montant_a_facturer,
+            ),
+            Tuile(
+                "Échéances à venir",
+                board.echeances_a_venir,
+                reverse("portal:echeances") + "?" + urlencode({"vue": "a_venir", "etablissement": etab}),
+                board.montant_a_venir,
             ),
         ],
         "nouveautes": NOUVEAUTES,

@@ -355,7 +355,7 @@ def test_form_structure_and_verification(gest_a, tenant_a):
 
     assert form["blocs"]
     assert {"valide", "complet", "completude", "blocs", "erreurs"} <= set(check)
-    assert all({"champ", "message"} <= set(e) for e in check["erreurs"])
+    assert all(set(e) == {"code", "description", "champ"} for e in check["erreurs"])
 
 
 def test_entreprise_picker_needs_nine_digits(gest_a, tenant_a):

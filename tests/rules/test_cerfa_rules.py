@@ -529,9 +529,9 @@ def test_as_dict_is_json_ready():
     data = validate_cerfa({"employeur": {"siret": "1"}}, today=TODAY).as_dict()
     json.dumps(data)
     assert data["blocs"][0]["erreurs"][0] == {
-        "champ": "employeur.siret",
-        "message": "Le SIRET doit comporter exactement 14 chiffres.",
         "code": "invalide",
+        "description": "Le SIRET doit comporter exactement 14 chiffres.",
+        "champ": "employeur.siret",
     }
 
 

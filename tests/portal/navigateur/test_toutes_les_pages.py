@@ -9,6 +9,7 @@ suite, so that no screen escapes these checks.
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth.tokens import default_token_generator
@@ -19,6 +20,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from accounts.actors import Actor
 from accounts.services import HabilitationInput, UserInput, invitation_create
+from cases.models import Echeance
 from tests.portal.navigateur.conftest import assert_accessible, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -46,6 +48,7 @@ PAGES = {
     "avenant": lambda w: {"dossier_id": w["tenant"].dossier.pk},
     "factures": lambda w: {},
     "facture": lambda w: {"facture_id": w["tenant"].facture.pk},
+    "echeances": lambda w: {},
     "paiements": lambda w: {},
     "paiement": lambda w: {"reglement_id": w["tenant"].reglement.pk},
     "utilisateurs": lambda w: {},
@@ -132,6 +135,22 @@ def world(tenant_a):
     )
     tenant_a.key_obj.expires_at = timezone.now() + timedelta(days=20)  # the 30-day warning shows
     tenant_a.key_obj.save()
+    # The accordé contract has an échéancier: one échéance to invoice, one to come (synthesis, facture
+    # form with its échéances, « Mes échéances »).
+    today = timezone.localdate()
+    for numero, opening, taux in ((1, today - timedelta(days=10), 40), (2, today + timedelta(days=170), 30)):
+        Echeance.objects.create(
+            dossier=tenant_a.dossier,
+            numero=numero,
+            annee=1,
+            nature="avance" if numero == 1 else "acompte",
+            taux=taux,
+            date_ouverture=opening,
+            date_debut=opening,
+            date_fin=opening + timedelta(days=179),
+            montant_total=Decimal("2718.33") if numero == 1 else Decimal("2038.75"),
+            updated_at=timezone.now(),
+        )
     return {
         "tenant": tenant_a,
         "notification": tenant_a.admin.notifications.first(),

@@ -30,6 +30,17 @@
     }
   });
 
+  // --- Dépôt de facture : l'échéance choisie reprend son reste à facturer dans les montants --------
+  document.addEventListener("change", function (event) {
+    var radio = event.target;
+    if (radio.name !== "echeance" || !radio.hasAttribute("data-reste")) { return; }
+    ["id_montant_ht", "id_montant_ttc"].forEach(function (id) {
+      var field = document.getElementById(id);
+      if (field) { field.value = radio.getAttribute("data-reste"); }
+    });
+    announce("Montants repris du reste à facturer de l'échéance : " + radio.getAttribute("data-reste") + " euros.");
+  });
+
   // --- Dialogue partagé : les pages de confirmation chargées par htmx s'y affichent ------------
   function dialog() { return document.getElementById("dialogue"); }
   document.addEventListener("htmx:afterSwap", function (event) {
