@@ -248,6 +248,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("PORTAIL_LOG_LEVEL", "WARNING")},
+    # Every login, failed or successful (portal, API, back office), with the account and the client's address.
+    "loggers": {"portail.connexions": {"level": os.environ.get("PORTAIL_LOGIN_LOG_LEVEL", "INFO")}},
 }
 
 # --- Business settings -------------------------------------------------------------------
