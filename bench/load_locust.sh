@@ -42,7 +42,7 @@ PORTAIL_LOAD_DATA="$out/donnees.json" PORTAIL_LOAD_PDF="$out/piece.pdf" timeout 
 python3 - "$out/locust_stats.csv" <<'PY'
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8")))
-print(f"{'point d''accès':42} {'requêtes':>9} {'échecs':>7} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}")
+print(f"{'point d’accès':42} {'requêtes':>9} {'échecs':>7} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}")
 for r in rows:
     print(f"{r['Name'][:42]:42} {r['Request Count']:>9} {r['Failure Count']:>7} {float(r['Requests/s']):7.1f} "
           f"{r['50%']:>7} {r['95%']:>7} {r['99%']:>7}")
