@@ -115,3 +115,16 @@ def test_a_database_gone_before_the_view_is_a_503_too(admin_a, monkeypatch):
 
     json_error(client.get(f"{API}/tableau-de-bord"), 503)
     assert client.get("/tableau-de-bord/").status_code == 503
+
+
+def test_every_operation_declares_its_400_and_the_error_shape_in_the_openapi_document(client):
+    schema = client.get(f"{API}/openapi.json").json()
+
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for status in ("400", "414", "503"):
+                response = operation["responses"].get(status)
+                assert response, f"{method.upper()} {path} : {status} non déclaré"
+                assert response["content"]["application/json"]["schema"]["$ref"].endswith("/ErreurOut")
+            if operation.get("requestBody"):
+                assert "413" in operation["responses"], f"{method.upper()} {path} : 413 non déclaré"
