@@ -206,3 +206,14 @@ def test_a_numero_interne_that_is_not_a_number(cfa):
 def test_an_unknown_route_is_the_norms_404(cfa):
     response = Client().get(f"{BASE_URL}/v3/dossiers", headers=cfa.client.headers())
     assert response.status_code == 404 and list(response.json()) == ["errors", "description"]
+
+
+def test_a_field_that_is_neither_the_cerfas_nor_the_norms_is_refused(cfa, employeur, nothing_stored):
+    cerfa = contrat(employeur, cfa)
+    cerfa["contrat"]["primeExceptionnelle"] = 500
+    with pytest.raises(NormError) as refused:
+        cfa.client.deposer_contrat(cerfa)
+    assert refused.value.status == 400
+    assert ("inconnu", "cerfa.contrat.primeExceptionnelle") in {
+        (e["code"], e["champ"]) for e in refused.value.body["errors"]
+    }

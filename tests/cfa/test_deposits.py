@@ -275,3 +275,16 @@ def test_a_document_is_attached_to_each_object(cfa, employeur):
         "numeroInterneDocument": str(pieces[0].pk),
         "numerosInternesDocument": [str(p.pk) for p in pieces],
     }
+
+
+def test_the_norms_own_fields_are_kept(cfa, employeur):
+    cerfa = contrat(employeur, cfa)
+    cerfa["employeur"].update({"nom": "LEROY", "prenom": "Anne"})
+    cerfa["organismeFormation"]["visaCfa"] = True
+
+    out = cfa.client.deposer_contrat(cerfa)
+
+    stored = Dossier.objects.get(pk=out["numeroInterne"]).donnees
+    assert (stored["employeur"]["nom"], stored["organismeFormation"]["visaCfa"]) == ("LEROY", True)
+    read = cfa.client.dossier(out["numeroInterne"])["cerfa"]
+    assert read["employeur"]["prenom"] == "Anne" and "synthese" not in read
