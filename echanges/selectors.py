@@ -221,7 +221,8 @@ def dossier_etats(
     *, actor: Actor, numero_page: int, date_debut: str | None = None, date_fin: str | None = None
 ) -> Page[dict]:
     """One page (``norme.PAGE_SIZE`` rows, oldest dossier first) of the states of the actor's contracts;
-    with ``dateDebut``/``dateFin``, only the dossiers whose state changed in that window."""
+    with ``dateDebut``/``dateFin``, only the dossiers with a journal entry in that window (a change of
+    state, of the échéancier, of an échéance's invoiced or paid amounts)."""
     depuis, jusqu_a = _window(date_debut, date_fin)
     request = _page(numero_page)
     qs = _dossiers(actor)

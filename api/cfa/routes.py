@@ -249,7 +249,8 @@ def _etats(request: HttpRequest, numero_page: int, date_debut: str | None, date_
 ETATS_DESCRIPTION = (
     "Les états des contrats de la clé, 100 par page, du plus ancien au plus récent ; s'arrêter sur une page vide "
     "ou quand total est atteint. Un changement fait par l'OPCO y figure dès qu'il est enregistré. dateDebut / "
-    "dateFin (facultatifs, ISO 8601) : seulement les dossiers dont l'état a changé dans cet intervalle."
+    "dateFin (facultatifs, ISO 8601) : seulement les dossiers dont le journal a enregistré un changement (état, "
+    "échéancier, échéance facturée ou réglée) dans cet intervalle."
 )
 
 
