@@ -244,7 +244,7 @@ def facture_etats(
     *, actor: Actor, numero_page: int, date_debut: str | None = None, date_fin: str | None = None
 ) -> Page[FactureNorme]:
     """One page of the actor's invoices with their state, payment and dossiers, oldest first; with
-    ``dateDebut``/``dateFin``, only those whose state changed in that window."""
+    ``dateDebut``/``dateFin``, only those with a journal entry in that window."""
     depuis, jusqu_a = _window(date_debut, date_fin)
     request = _page(numero_page)
     qs = factures_visible_to(actor)
