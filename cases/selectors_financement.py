@@ -52,7 +52,8 @@ class EcheanceLigne:
 
     @property
     def facturable(self) -> bool:
-        return self.statut in (Statut.A_FACTURER, Statut.PARTIELLEMENT_PAYEE) and self.reste > 0
+        """Opened, with something left to invoice (even while another facture on it is in instruction)."""
+        return self.reste > 0 and self.statut is not Statut.A_VENIR
 
 
 def echeance_ligne(echeance: Echeance, today: date) -> EcheanceLigne:

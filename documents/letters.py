@@ -381,6 +381,39 @@ def _depot(dossier: Dossier) -> str:
     return ""
 
 
+def _echeancier(i: _Input) -> list[str]:
+    """The échéancier of an apprenticeship contract in words: when its first échéance may be invoiced and
+    the employer's participation (what the employer pays, what the OPCO deducts)."""
+    dossier = i.dossier
+    echeances = list(dossier.echeances.order_by("numero")) if dossier.pk else []
+    if not echeances:
+        return []
+    total = sum((e.montant_total for e in echeances), Decimal("0"))
+    participation = dossier.participation_employeur or Decimal("0")
+    first = echeances[0]
+    plural = "s" if len(echeances) > 1 else ""
+    opening = format_date_long(first.date_ouverture)
+    lines = [
+        f"L'échéancier du niveau de prise en charge compte {len(echeances)} échéance{plural} pour un engagement "
+        f"de {format_montant(total + participation)} ; la première, {first.codification} "
+        f"({format_montant(first.montant_total)}), peut être facturée à partir du {opening}."
+    ]
+    if participation:
+        if i.reader.of:
+            lines.append(
+                f"La participation obligatoire de l'employeur ({format_montant(participation)}) est à lui facturer à "
+                "l'issue des 45 premiers jours de formation pratique en entreprise ; elle est déduite de la première "
+                "échéance versée par l'OPCO. Transmettez-nous une copie de cette facture."
+            )
+        else:
+            lines.append(
+                f"La certification visée relevant du niveau 6 ou plus, votre participation obligatoire de "
+                f"{format_montant(participation)} vous sera facturée par le centre de formation à l'issue des 45 "
+                "premiers jours de formation pratique en entreprise."
+            )
+    return lines
+
+
 def _letter_accord(i: _Input) -> _Letter:
     dossier = i.dossier
     first = f"Nous avons le plaisir de vous informer que la prise en charge {designation(dossier, 'du')} est accordée."
@@ -393,7 +426,7 @@ def _letter_accord(i: _Input) -> _Letter:
         [p for p in paragraphes if p],
         table,
         "Accord de financement",
-        [_payment(i), *_commentaire(i), i.reader.follow_up()],
+        [_payment(i), *_echeancier(i), *_commentaire(i), i.reader.follow_up()],
     )
 
 

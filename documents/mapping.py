@@ -18,6 +18,7 @@ from django.utils import timezone
 from cases.models import (
     Dossier,
 )
+from cases.references import smic_table
 from documents import cerfa_codes as codes
 from documents.contexts import (
     Addressee,
@@ -39,7 +40,9 @@ from documents.formats import (
     join_nonempty,
 )
 from rules.cerfa import get_path, parse_date
+from rules.cerfa_schema import CERFA_VERSION
 from rules.lifecycles import Dispositif, EtatDossier
+from rules.remuneration import SMIC_REFERENCE, SmicValue, remuneration_periods
 
 DEFAULT_OPCO_NAME = "OPCO Mobilités"
 CERFA_NUMBER = "10103"
@@ -253,9 +256,9 @@ def _employeur_block(p: Mapping, ref: EtablissementInfo | None) -> CerfaBlock:
     entete = [
         f"{checkbox(known and not public)} employeur privé    {checkbox(known and public)} employeur « public »*",
     ]
+    regime = _is_true(p, "employeur.regimeSpecifique")
     notes = [
-        "* Pour les employeurs du secteur public, adhésion de l'apprenti au régime spécifique d'assurance chômage : "
-        + _bool(p, "employeur.regimeSpecifique")
+        f"* {checkbox(regime)} Employeur public : adhésion de l'apprenti(e) au régime spécifique d'assurance chômage"
     ]
     return CerfaBlock(
         "L'EMPLOYEUR", (CerfaColumn(tuple(left)), CerfaColumn(tuple(right))), entete=tuple(entete), notes=tuple(notes)
@@ -285,6 +288,15 @@ def _apprenti_block(p: Mapping) -> CerfaBlock:
             _bool(p, f"{a}.inscriptionSportifDeHautNiveau"),
         ),
         Field("Déclare bénéficier de la reconnaissance travailleur handicapé", _bool(p, f"{a}.handicap")),
+        Field(
+            "Si non, bénéficie des droits attachés à la RQTH au titre de",
+            "    ".join(
+                (
+                    f"{checkbox(_is_true(p, f'{a}.droitsRqthEquivalenceJeune'))} équivalence jeunes",
+                    f"{checkbox(_is_true(p, f'{a}.droitsRqthExtensionBOE'))} extension BOE",
+                )
+            ),
+        ),
         Field(
             "Déclare avoir un projet de création ou de reprise d'entreprise",
             _bool(p, f"{a}.projetCreationRepriseEntreprise"),
@@ -372,14 +384,44 @@ def _duree_hebdo(p: Mapping) -> str:
         return str(heures)
 
 
-def _remunerations(p: Mapping) -> Table | None:
+def _computed_salaries(p: Mapping, smic_table) -> dict[str, object]:
+    """The gross pay of each period as the rules compute it (the back office's dated SMIC table, the rates
+    typed), for periods the payload gives without it."""
+    naissance = parse_date(get_path(p, "apprenti.dateNaissance"))
+    debut = parse_date(get_path(p, "contrat.dateDebutContrat"))
+    fin = parse_date(get_path(p, "contrat.dateFinContrat"))
+    periods = get_path(p, "contrat.remunerationsAnnuelles")
+    if not (naissance and debut and fin) or fin < debut or not isinstance(periods, list):
+        return {}
+    rates = {str(i.get("ordre")): i.get("taux") for i in periods if isinstance(i, dict) and i.get("ordre")}
+    try:
+        computed = remuneration_periods(
+            date_naissance=naissance,
+            date_debut_contrat=debut,
+            date_fin_contrat=fin,
+            smic_table=smic_table,
+            mayotte=_text(p, "employeur.adresse.codePostal").startswith("976"),
+            smc=get_path(p, "contrat.smc"),
+            taux=rates,
+        )
+    except (ArithmeticError, ValueError, OverflowError):
+        return {}
+    return {period.ordre: period.salaire_brut for period in computed}
+
+
+def _remunerations(p: Mapping, smic_table: tuple[SmicValue, ...] = SMIC_REFERENCE) -> Table | None:
     periods = get_path(p, "contrat.remunerationsAnnuelles")
     if not isinstance(periods, list) or not periods:
         return None
+    computed = None
     rows = []
     for period in periods:
         if not isinstance(period, dict):
             continue
+        brut = period.get("salaireBrut")
+        if brut in (None, ""):
+            computed = _computed_salaries(p, smic_table) if computed is None else computed
+            brut = computed.get(str(period.get("ordre") or ""))
         rows.append(
             (
                 str(period.get("ordre") or ""),
@@ -387,7 +429,7 @@ def _remunerations(p: Mapping) -> Table | None:
                 format_date(parse_date(period.get("dateFin"))),
                 format_taux(period.get("taux")),
                 codes.label(codes.TYPE_SALAIRE, period.get("typeSalaire")),
-                format_montant(period.get("salaireBrut")),
+                format_montant(brut),
             )
         )
     if not rows:
@@ -399,7 +441,7 @@ def _remunerations(p: Mapping) -> Table | None:
     )
 
 
-def _contrat_block(p: Mapping) -> CerfaBlock:
+def _contrat_block(p: Mapping, *, numero_depot: str = "", smic_table=SMIC_REFERENCE) -> CerfaBlock:
     c = "contrat"
     nourriture = format_montant(get_path(p, f"{c}.avantageNourriture"))
     logement = format_montant(get_path(p, f"{c}.avantageLogement"))
@@ -431,13 +473,13 @@ def _contrat_block(p: Mapping) -> CerfaBlock:
         Field("Avantage en nature : nourriture", f"{nourriture} par repas" if nourriture else ""),
         Field("Avantage en nature : logement", f"{logement} par mois" if logement else ""),
         Field("Autre avantage en nature", _bool(p, f"{c}.autreAvantageEnNature")),
-        Field("N° du contrat (DECA)", _first(_text(p, f"{c}.noContrat"), _text(p, "numeroDeca"))),
+        Field("N° du contrat (DECA)", _first(numero_depot, _text(p, f"{c}.noContrat"), _text(p, "numeroDeca"))),
         Field("N° de l'avenant", _text(p, f"{c}.noAvenant")),
     ]
     return CerfaBlock(
         "LE CONTRAT",
         (CerfaColumn(tuple(left)), CerfaColumn(tuple(right))),
-        tableau=_remunerations(p),
+        tableau=_remunerations(p, smic_table),
         tableau_titre="Rémunération",
     )
 
@@ -539,16 +581,21 @@ def cerfa_context_from_payload(
     recu_le: date | None = None,
     employeur: EtablissementInfo | None = None,
     cfa: EtablissementInfo | None = None,
+    smic_table: tuple[SmicValue, ...] = SMIC_REFERENCE,
 ) -> CerfaContext:
-    """The « formulaire reconstitué » of a CERFA payload (norm field names); pure, no database."""
+    """The « formulaire reconstitué » of a CERFA payload (norm field names); pure, no database.
+
+    The edition printed is the payload's ``versionCERFA``, else the current one (10103*14); the N° de dépôt
+    (DECA) is printed in the contract-number field; a period without its gross pay gets the one the rules
+    compute with ``smic_table``."""
     p: Mapping = payload if isinstance(payload, Mapping) else {}
     version = _text(p, "versionCERFA")
-    numero = version if version.startswith(CERFA_NUMBER) else CERFA_NUMBER
+    numero = version if version.startswith(CERFA_NUMBER) and "*" in version else CERFA_VERSION
     blocs = (
         _employeur_block(p, employeur),
         _apprenti_block(p),
         _maitres_block(p),
-        _contrat_block(p),
+        _contrat_block(p, numero_depot=numero_depot, smic_table=smic_table),
         _formation_block(p, cfa),
         _signatures_block(p, opco=opco, reference=reference, numero_depot=numero_depot, recu_le=format_date(recu_le)),
     )
@@ -592,4 +639,5 @@ def cerfa_context(dossier: Dossier, *, today: date | None = None, opco: Sender |
         recu_le=local_date(dossier.transmitted_at),
         employeur=etablissement_info(_related(dossier, "entreprise")),
         cfa=etablissement_info(_related(dossier, "of_etablissement")),
+        smic_table=smic_table(),
     )

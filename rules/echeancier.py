@@ -88,10 +88,22 @@ def to_cents(value) -> Decimal:
 
 def _times(amount: Decimal | Fraction, fraction: Fraction) -> Decimal:
     """``amount × fraction`` rounded half-up to the cent (exact arithmetic before rounding)."""
-    exact = Fraction(amount) * fraction
-    cents, remainder = divmod(exact * 100, 1)
-    cents = int(cents) + (1 if remainder >= Fraction(1, 2) else 0)
-    return (Decimal(cents) / 100).quantize(CENT)
+    return _from_cents(_cents_times(amount, fraction))
+
+
+def _cents_times(amount: Decimal | Fraction, fraction: Fraction) -> int:
+    """``amount × fraction`` in cents, rounded half-up (amounts are never negative here)."""
+    exact = Fraction(amount) * fraction * 100
+    return (2 * exact.numerator + exact.denominator) // (2 * exact.denominator)
+
+
+def _from_cents(cents: int) -> Decimal:
+    return Decimal(cents).scaleb(-2)
+
+
+def _part(cents: int, percent: int) -> int:
+    """``percent`` % of an amount in cents, rounded half-up."""
+    return (cents * percent * 2 + 100) // 200
 
 
 # --- Years of execution -----------------------------------------------------------------------
@@ -111,10 +123,10 @@ class AnneeExecution:
 
 def months_started(debut: date, fin: date) -> int:
     """Months begun between ``debut`` and ``fin`` (both included): « tout mois commencé est dû »."""
-    count = 0
-    while add_months(debut, count) <= fin:
-        count += 1
-    return count
+    if fin < debut:
+        return 0
+    months = (fin.year - debut.year) * 12 + fin.month - debut.month
+    return months + 1 if add_months(debut, months) <= fin else months
 
 
 def annees_execution(debut: date, fin: date, regime: Regime) -> tuple[AnneeExecution, ...]:
@@ -128,7 +140,7 @@ def annees_execution(debut: date, fin: date, regime: Regime) -> tuple[AnneeExecu
         complete = end == anniversary - ONE_DAY
         days = (end - start).days + 1
         year_days = (anniversary - start).days
-        months = months_started(start, end)
+        months = 12 if complete else months_started(start, end)
         if complete:
             fraction = Fraction(1)
         elif regime is Regime.DECRET_2025:
@@ -201,20 +213,21 @@ class Echeancier:
         return sum((e.montant for e in self.echeances), ZERO)
 
 
-def _split(amount: Decimal, shares: Sequence[int]) -> list[Decimal]:
-    """``amount`` split by percentages; the last share takes the balance."""
-    parts = [_times(amount, Fraction(share, 100)) for share in shares[:-1]]
-    return [*parts, amount - sum(parts, ZERO)]
+def _split(cents: int, shares: Sequence[int]) -> list[int]:
+    """An amount (cents) split by percentages; the last share takes the balance."""
+    parts = [_part(cents, share) for share in shares[:-1]]
+    return [*parts, cents - sum(parts)]
 
 
-def _year_amounts(montant_annuel, years: Sequence[AnneeExecution]) -> list[Decimal]:
-    total = _times(montant_annuel, sum((y.fraction for y in years), Fraction(0)))
-    amounts = [_times(montant_annuel, y.fraction) for y in years[:-1]]
-    return [*amounts, total - sum(amounts, ZERO)]
+def _year_amounts(montant_annuel, years: Sequence[AnneeExecution]) -> list[int]:
+    """Each year's amount in cents; the last one takes the balance of the engagement."""
+    total = _cents_times(montant_annuel, sum((y.fraction for y in years), Fraction(0)))
+    amounts = [_cents_times(montant_annuel, y.fraction) for y in years[:-1]]
+    return [*amounts, total - sum(amounts)]
 
 
-def _year_instalments(year: AnneeExecution, amount: Decimal, regime: Regime) -> list[tuple]:
-    """(nature, taux, ouverture, début, fin, montant) of one year's instalments."""
+def _year_instalments(year: AnneeExecution, amount: int, regime: Regime) -> list[tuple]:
+    """(nature, taux, ouverture, début, fin, montant in cents) of one year's instalments."""
     start, end = year.debut, year.fin
     m7, m10 = add_months(start, 6), add_months(start, 9)
     if regime is Regime.AVANT_2025:
@@ -241,9 +254,9 @@ def _year_instalments(year: AnneeExecution, amount: Decimal, regime: Regime) -> 
     if m10 <= end:
         steps.append((Nature.ACOMPTE, 20, m10))
     boundaries = [s[2] for s in steps[1:]] + [end + ONE_DAY]
-    paid = ZERO
+    paid = 0
     for (nature, rate, opening), next_start in zip(steps, boundaries, strict=True):
-        part = _times(amount, Fraction(rate, 100))
+        part = _part(amount, rate)
         rows.append((nature, rate, opening, opening, next_start - ONE_DAY, part))
         paid += part
     balance = amount - paid
@@ -257,7 +270,9 @@ def _planned(montant_annuel, debut: date, fin: date, regime: Regime) -> tuple[tu
     echeances: list[EcheancePrevue] = []
     for year, amount in zip(years, amounts, strict=True):
         for nature, rate, opening, start, end, part in _year_instalments(year, amount, regime):
-            echeances.append(EcheancePrevue(len(echeances) + 1, year.numero, nature, rate, opening, start, end, part))
+            echeances.append(
+                EcheancePrevue(len(echeances) + 1, year.numero, nature, rate, opening, start, end, _from_cents(part))
+            )
     return years, echeances
 
 
@@ -282,6 +297,8 @@ def _cap_at_rupture(planned: list[EcheancePrevue], rupture: date, engaged: Decim
 
 def _deduct(echeances: list[EcheancePrevue], participation: Decimal) -> list[EcheancePrevue]:
     """The participation comes off the first instalments; instalments brought to zero disappear."""
+    if participation <= 0:
+        return echeances
     left = participation
     result = []
     for e in echeances:

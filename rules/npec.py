@@ -266,3 +266,167 @@ def montants_demandes(
     )
     amounts.update(extra)
     return MontantsDemandes(npec, engaged, amounts, tuple(problems))
+
+
+# --- The referential as France compétences publishes it --------------------------------------------
+#
+# A workbook with a sheet « Onglet 3 - référentiel NPEC » (a few title rows, then a header row: « Code
+# RNCP », « Libellé de la formation », « Certificateur », « Libellé du Diplôme », « Code CPNE », « CPNE »,
+# « NPEC final », « Statut », « Date d'applicabilité des NPEC ») — one row per certification and branch
+# committee (CPNE) — and a sheet « Onglet 4 - CPNE-IDCC » (« IDCC », « Code CPNE », « CPNE ») giving the
+# conventions collectives of each CPNE. A NPEC « NC » or « NR » is not yet set: the row is skipped.
+
+NPEC_SHEET = re.compile(r"^Onglet\s*\d+\s*-\s*r[ée]f[ée]rentiel\s+NPEC$", re.IGNORECASE)
+CPNE_IDCC_SHEET = re.compile(r"^Onglet\s*\d+\s*-\s*(CPNE\s*-\s*IDCC|IDCC\s*-\s*CPNE)$", re.IGNORECASE)
+NPEC_COLUMNS = {
+    "rncp": re.compile(r"^(code\s+)?rncp$", re.IGNORECASE),
+    "intitule": re.compile(r"^libell[ée] de la (formation|certification)$", re.IGNORECASE),
+    "cpne_code": re.compile(r"^code\s+cpne$", re.IGNORECASE),
+    "cpne": re.compile(r"^(libell[ée]\s+)?cpne$", re.IGNORECASE),
+    "npec": re.compile(r"^npec\s+final$|^valeur\s+finale$", re.IGNORECASE),
+    "statut": re.compile(r"^statut$", re.IGNORECASE),
+    "date": re.compile(r"^date d'applicabilit[ée] des npec", re.IGNORECASE),
+}
+NPEC_REQUIRED = ("rncp", "cpne_code", "npec")
+CPNE_COLUMNS = {
+    "idcc": re.compile(r"^idcc", re.IGNORECASE),
+    "cpne_code": re.compile(r"^code\s+cpne$", re.IGNORECASE),
+    "cpne": re.compile(r"^(intitul[ée]\s+|libell[ée]\s+)?cpne", re.IGNORECASE),
+}
+NPEC_UNSET = {"NC", "NR", ""}
+
+
+def _header(text) -> str:
+    return " ".join(str(text or "").replace("\n", " ").split())
+
+
+def find_columns(row, columns: dict[str, re.Pattern]) -> dict[str, int] | None:
+    """The index of each known column in a header row (None when it is not the header row)."""
+    found: dict[str, int] = {}
+    for index, cell in enumerate(row):
+        label = _header(cell)
+        for key, pattern in columns.items():
+            if key not in found and pattern.search(label):
+                found[key] = index
+                break
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class LigneReferentiel:
+    rncp: str
+    idcc: str
+    montant: Decimal
+    debut: date
+    cpne_code: str = ""
+    cpne: str = ""
+    intitule: str = ""
+    statut: str = ""
+
+
+def _montant(value) -> Decimal | None:
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        amount = Decimal(str(value))
+    else:
+        text = str(value or "").replace("€", "").replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+        if text.upper() in NPEC_UNSET:
+            return None
+        try:
+            amount = Decimal(text.replace(",", "."))
+        except ArithmeticError:
+            raise ValueError(f"montant illisible « {value} »") from None
+    if not amount.is_finite() or amount <= 0:
+        raise ValueError(f"montant invalide « {value} »")
+    return to_cents(amount)
+
+
+def _date(value) -> date | None:
+    if isinstance(value, date):
+        return value if not hasattr(value, "date") else value.date()
+    text = str(value or "").strip()
+    if not text:
+        return None
+    for pattern in (r"^(\d{4})-(\d{2})-(\d{2})", r"^(\d{1,2})/(\d{1,2})/(\d{4})$"):
+        match = re.match(pattern, text)
+        if match:
+            parts = [int(p) for p in match.groups()]
+            year, month, day = parts if pattern.startswith("^(\\d{4})") else (parts[2], parts[1], parts[0])
+            try:
+                return date(year, month, day)
+            except ValueError:
+                break
+    raise ValueError(f"date illisible « {value} »")
+
+
+def lire_referentiel(
+    npec_rows: Iterable[tuple], cpne_rows: Iterable[tuple], *, date_defaut: date
+) -> tuple[list[LigneReferentiel], list[str]]:
+    """The referential's rows, one per (RNCP, IDCC, applicability date), from the two sheets' rows (header
+    rows included: they are found by their labels); the French reasons of the rows that could not be read.
+
+    ``date_defaut``: the applicability date of rows that give none (older files have no such column)."""
+    errors: list[str] = []
+    idcc_of: dict[str, set[str]] = {}
+    columns = None
+    for number, row in enumerate(cpne_rows, start=1):
+        if columns is None:
+            found = find_columns(row, CPNE_COLUMNS)
+            if found and {"idcc", "cpne_code"} <= set(found):
+                columns = found
+            continue
+        code = _header(row[columns["cpne_code"]] if columns["cpne_code"] < len(row) else "")
+        idcc = normalise_idcc(row[columns["idcc"]] if columns["idcc"] < len(row) else None)
+        if not code and idcc is None:
+            continue
+        if not code or idcc is None:
+            errors.append(f"Onglet CPNE-IDCC, ligne {number} : code CPNE ou IDCC illisible.")
+            continue
+        idcc_of.setdefault(code, set()).add(idcc)
+    if columns is None:
+        errors.append("Onglet CPNE-IDCC : la ligne d'en-tête (IDCC, Code CPNE) est introuvable.")
+    lines: dict[tuple[str, str, date], LigneReferentiel] = {}
+    columns = None
+    for number, row in enumerate(npec_rows, start=1):
+        if columns is None:
+            found = find_columns(row, NPEC_COLUMNS)
+            if found and set(NPEC_REQUIRED) <= set(found):
+                columns = found
+            continue
+
+        def cell(key, row=row, columns=columns):
+            index = columns.get(key)
+            return row[index] if index is not None and index < len(row) else None
+
+        raw_rncp = _header(cell("rncp"))
+        if not raw_rncp and not _header(cell("cpne_code")):
+            continue
+        try:
+            montant = _montant(cell("npec"))
+            debut = _date(cell("date")) or date_defaut
+        except ValueError as exc:
+            errors.append(f"Onglet référentiel NPEC, ligne {number} : {exc}.")
+            continue
+        if montant is None:
+            continue  # not set yet
+        codes = [normalise_rncp(part) for part in raw_rncp.split("/") if part.strip()]
+        if not codes or None in codes:
+            errors.append(f"Onglet référentiel NPEC, ligne {number} : code RNCP illisible « {raw_rncp} ».")
+            continue
+        cpne_code = _header(cell("cpne_code"))
+        for rncp in codes:
+            for idcc in sorted(idcc_of.get(cpne_code, ())):
+                lines[(rncp, idcc, debut)] = LigneReferentiel(
+                    rncp=rncp,
+                    idcc=idcc,
+                    montant=montant,
+                    debut=debut,
+                    cpne_code=cpne_code[:20],
+                    cpne=_header(cell("cpne"))[:255],
+                    intitule=_header(cell("intitule"))[:500],
+                    statut=_header(cell("statut"))[:100],
+                )
+    if columns is None:
+        errors.append(
+            "Onglet référentiel NPEC : la ligne d'en-tête (Code RNCP, Code CPNE, NPEC final) est introuvable."
+        )
+    return list(lines.values()), errors

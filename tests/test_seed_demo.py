@@ -89,7 +89,7 @@ def test_the_guide_demo_is_created_through_the_services(seeded, db):
     ofg = Etablissement.objects.get(siret=OF_GENERIQUE)
     assert (ofg.raison_sociale, ofg.uai, ofg.adresse, ofg.code_postal, ofg.ville) == (
         "OF GENERIQUE",
-        "0070070X",
+        "0070070N",
         "204 rue Sertorius",
         "92310",
         "SEVRES",
@@ -118,11 +118,19 @@ def test_the_guide_demo_is_created_through_the_services(seeded, db):
         "demander_pieces",
         "reprendre_instruction",
         "accorder",
+        "calculer_echeancier",
+        "facturer_echeance",
     ]
     assert set(guide.journal.values_list("channel", flat=True)) == {"commande"}
     assert guide.pieces.exists()
     pro = Dossier.objects.get(dispositif="professionnalisation", salarie_nom="MEP", salarie_prenom="TEST")
     assert pro.financements.get().montant_pris_en_charge == Decimal("7497.00")
+
+    # The guide's échéancier: the accord's 6 795,83 € over the contract; its first facture is charged to E1,
+    # the 1er équipement within the accord.
+    assert sum(e.montant_total for e in guide.echeances.all()) == Decimal("6795.83")
+    lines = {f.reference: list(f.lignes.values_list("nature", "echeance__numero")) for f in guide.factures.all()}
+    assert lines == {"52134210241": [("pedagogie", 1)], "52134210242": [("premier_equipement", None)]}
 
     tls = Reglement.objects.get(reference_virement="TLS/237081")
     assert tls.beneficiaire == ofg and tls.lignes.count() == 2
@@ -268,3 +276,16 @@ def test_the_gestionnaire_has_work_in_the_demo_queues(seeded, db):
     relance = Courrier.objects.filter(type="relance", statut=StatutCourrier.EMIS, destinataire="of").first()
     assert relance.contexte["pieces"] and relance.contexte["date_demande"] and relance.fichier
     assert Courrier.objects.filter(statut=StatutCourrier.DEMANDE).count() == 2  # left for the running flows
+
+
+def test_the_demo_has_its_npec_referential_echeanciers_and_invoices_against_them(seeded, db):
+    from cases.models import Echeance, FactureLigne, ReferenceNpec
+
+    assert ReferenceNpec.objects.filter(source="referentiel-npec-exemple.xlsx").count() == 13
+    accordes = Dossier.objects.filter(dispositif="apprentissage", etat="accorde")
+    assert accordes.exists() and all(d.echeances.exists() for d in accordes)
+    computed = Dossier.objects.filter(dispositif="apprentissage", npec_source__in=["referentiel", "amorcage"])
+    assert set(computed.values_list("npec_source", flat=True)) == {"referentiel", "amorcage"}
+    assert FactureLigne.objects.filter(echeance__isnull=False).count() >= 4
+    assert Echeance.objects.filter(montant_regle__gt=0).exists()  # paid factures settled their échéances
+    assert Echeance.objects.filter(montant_en_instruction__gt=0).exists()

@@ -446,3 +446,32 @@ def test_an_accorded_avenant_takes_the_echeances_with_what_was_paid(of_actor, op
         ("E10", Decimal("902.47")),
     ]
     assert avenant.journal.get(transition="calculer_echeancier").reason == "Accord de l'avenant"
+
+
+# --- The batch -------------------------------------------------------------------------------------
+
+
+def test_the_batch_recomputes_every_echeancier_and_a_second_run_changes_nothing(
+    of_actor, opco_actor, of_etab, entreprise, npec
+):
+    from accounts.actors import Actor, Channel
+    from cases.services.echeances import echeanciers_recalculer
+
+    first = accorde(of_actor, opco_actor, of_etab, entreprise)
+    second = accorde(of_actor, opco_actor, of_etab, entreprise, **{"formation.typeDiplome": 62})
+    deposit(of_actor, first, montant=Decimal("1000.00"))
+    Echeance.objects.filter(dossier=second).delete()  # as if computed by older rules
+    Echeance.objects.filter(dossier=first, numero=1).update(montant_total=Decimal("1.00"))
+    batch = Actor.system("test", channel=Channel.COMMANDE)
+
+    report = echeanciers_recalculer(actor=batch, now=NOW, batch_size=1)
+
+    assert (report.dossiers, report.modifies, report.echeances_creees, report.echeances_modifiees) == (2, 2, 8, 1)
+    assert first.echeances.get(numero=1).montant_total == Decimal("3600.00")
+    assert first.echeances.get(numero=1).montant_en_instruction == Decimal("1000.00")  # kept
+    assert second.echeances.get(numero=1).montant_total == Decimal("2850.00")  # 750 € participation
+    log = second.journal.filter(transition="calculer_echeancier").latest("pk")
+    assert (log.channel, log.details["echeances"], log.target) == ("commande", 8, "accorde")
+
+    again = echeanciers_recalculer(actor=batch, now=NOW)
+    assert (again.dossiers, again.modifies, again.echeances_creees, again.echeances_modifiees) == (2, 0, 0, 0)

@@ -116,5 +116,6 @@ class Command(BaseCommand):
             "  (mots de passe posés à la création des comptes ; une exécution suivante ne les modifie pas)"
         )
         self.stdout.write(
-            f"  OF GENERIQUE : SIRET {OF_GENERIQUE_SIRET}, UAI {OF_GENERIQUE_UAI} (valeurs du guide utilisateur)."
+            f"  OF GENERIQUE : SIRET {OF_GENERIQUE_SIRET} (celui du guide utilisateur), UAI {OF_GENERIQUE_UAI} "
+            "(celle du guide, 0070070X, avec sa lettre de contrôle corrigée)."
         )

@@ -30,13 +30,12 @@ SCALE_ENTREPRISE_DOMAIN = "@entreprise-charge.example"
 SHARED_FACTURE_PDF = "factures/demo/facture-de-demonstration.pdf"
 
 # The guide's famous identifiers. 99999999900009 passes the 14-digit Luhn check (its SIREN
-# 999999999 alone does not, and is not checked); 0070070X does *not* pass the UAI check letter
-# (0070070 → N): both are kept as printed in the guide, saved without full_clean().
+# 999999999 alone does not, and is not checked). The guide prints the UAI 0070070X, whose check
+# letter is wrong (0070070 → N): the demo's own UAI is the valid 0070070N, the guide's digits with
+# their right letter, so that the demo's CERFAs and referential agree.
 OF_GENERIQUE_SIRET = "99999999900009"
-OF_GENERIQUE_UAI = "0070070X"
+OF_GENERIQUE_UAI = "0070070N"
 GUIDE_NUMERO_DEPOT = "076202209037237"  # marks the demo as already loaded
-# A transmitted CERFA must carry a valid UAI: OF GENERIQUE's CERFAs get the same seven digits
-# with their right check letter (0070070N).
 
 
 def cerfa_uai(uai: str) -> str:

@@ -12,6 +12,7 @@ from cases.models import (
     Compteur,
     Courrier,
     Dossier,
+    Echeance,
     Facture,
     LigneFinancement,
     LigneReglement,
@@ -29,7 +30,7 @@ def reset_demo(*, chunk: int = 20_000) -> dict[str, int]:
     etabs = Etablissement.objects.filter(email__iendswith=DEMO_TLD)
     users = User.objects.filter(email__iendswith=DEMO_TLD)
     dossiers = Dossier.objects.filter(Q(of_etablissement__in=etabs) | Q(entreprise__in=etabs))
-    factures = Facture.objects.filter(Q(emetteur__in=etabs) | Q(dossier__in=dossiers))
+    factures = Facture.objects.filter(Q(emetteur__in=etabs) | Q(dossier__in=dossiers) | Q(lignes__dossier__in=dossiers))
     reglements = Reglement.objects.filter(Q(beneficiaire__in=etabs) | Q(lignes__facture__in=factures))
     courriers = Courrier.objects.filter(
         Q(of_etablissement__in=etabs)
@@ -51,7 +52,8 @@ def reset_demo(*, chunk: int = 20_000) -> dict[str, int]:
             ("lignes de règlement", LigneReglement.objects.filter(facture__in=factures)),
             ("pièces jointes", pieces),
             ("journal", TransitionLog.objects.filter(Q(dossier__in=dossiers) | Q(facture__in=factures))),
-            ("factures", factures),
+            ("factures", factures),  # with their lines
+            ("échéances", Echeance.objects.filter(dossier__in=dossiers)),
             ("lignes de financement", LigneFinancement.objects.filter(dossier__in=dossiers)),
         ]
         for label, qs in steps:

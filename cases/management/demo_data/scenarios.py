@@ -22,6 +22,9 @@ class FactureSpec:
     reglement: str = ""  # key of REGLEMENTS, for payée factures
     justificatifs: tuple[str, ...] = ()
     commentaire: str = ""
+    # « pedagogie »: charged to the first open échéance of an apprenticeship dossier's échéancier (up to its
+    # rest); a frais annexe's nature (« premier_equipement »…) is charged within the accord.
+    nature: str = "pedagogie"
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,9 @@ class DossierSpec:
     numero_depot: str = ""
     refus: str = "FORMATION_NON_ELIGIBLE"
     deposant: str = ""  # user key; OF_ACTORS by default
+    # An apprenticeship contract's NPEC is computed at transmission from the referential (the sample of
+    # France compétences' file); the guide's dossier keeps the guide's amount.
+    npec_du_referentiel: bool = True
 
 
 REGLEMENTS = {
@@ -136,8 +142,16 @@ def demo_scenarios() -> list[DossierSpec]:
             pieces=("convention-de-formation.pdf",),
             factures=(
                 FactureSpec("52134210241", "3262.00", "3262.00", F.EN_COURS),
-                FactureSpec("52134210242", "500.00", "500.00", F.DEPOSEE, commentaire="1er équipement de l'apprentie"),
+                FactureSpec(
+                    "52134210242",
+                    "500.00",
+                    "500.00",
+                    F.DEPOSEE,
+                    commentaire="1er équipement de l'apprentie",
+                    nature="premier_equipement",
+                ),
             ),
+            npec_du_referentiel=False,
         ),
         DossierSpec(
             A,

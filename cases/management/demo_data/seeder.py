@@ -26,6 +26,7 @@ from cases.management.demo_data.common import (
     GUIDE_NUMERO_DEPOT,
     A,
     E,
+    N,
     cerfa_uai,
     dec,
     demo_pdf,
@@ -54,6 +55,7 @@ from cases.models import (
     TransitionLog,
     TypeCourrier,
 )
+from cases.selectors import dossier_facturation
 from cases.services import Upload
 from cases.services.courriers import MAX_ATTEMPTS, courrier_issue
 from cases.services.relances import relances_enqueue
@@ -111,6 +113,7 @@ class DemoSeeder:
                 return DemoReport(created=False, counts=self.counts())
             self.actors = {key: Actor.for_user(user, channel=Channel.COMMANDE) for key, user in self.users.items()}
             self._raise_counters()
+            self._import_npec()
             refus = self._public_employer_refusal()
             for index, spec in enumerate(demo_scenarios()):
                 self._play(spec, Clock(self.start + timedelta(hours=40 * index), self.now))
@@ -142,7 +145,6 @@ class DemoSeeder:
     # Reference data and users (get or create: a second run adds nothing)
     def _ensure_etablissements(self) -> None:
         for spec in ETABLISSEMENTS:
-            # No full_clean(): the guide's UAI 0070070X is kept although its check letter is wrong.
             etab, _ = Etablissement.objects.get_or_create(
                 siret=spec.siret,
                 defaults={
@@ -198,6 +200,18 @@ class DemoSeeder:
             elif row.value < value:
                 row.value = value
                 row.save(update_fields=["value"])
+
+    def _import_npec(self) -> None:
+        """The sample of France compétences' NPEC referential (rerunnable: nothing twice)."""
+        from cases.management.commands.import_npec import SAMPLE, read_workbook
+        from cases.services.referentiels import npec_import
+        from rules.npec import lire_referentiel
+
+        npec_rows, cpne_rows = read_workbook(SAMPLE)
+        lignes, errors = lire_referentiel(npec_rows, cpne_rows, date_defaut=self.start.date())
+        if errors:
+            raise CommandError("Référentiel des NPEC de démonstration illisible : " + " ".join(errors))
+        npec_import(actor=self.actors["opco"], lignes=lignes, source=SAMPLE.name, now=self.start)
 
     def _public_employer_refusal(self) -> str:
         """Try an apprenticeship draft with the public employer: the service refuses it (nothing is kept)."""
@@ -296,9 +310,10 @@ class DemoSeeder:
         d = state.dossier
         name = step.name
         if name == "transmettre":
-            d = services.dossier_transmit(
-                actor=of_actor, dossier_id=d.pk, now=now, montants_demandes={n: dec(a) for n, a in spec.financements}
-            )
+            # The NPEC is computed by the transmission from the referential (but for the guide's dossier);
+            # the frais annexes are those of the scenario.
+            asked = {n: dec(a) for n, a in spec.financements if n != N.NPEC or not spec.npec_du_referentiel}
+            d = services.dossier_transmit(actor=of_actor, dossier_id=d.pk, now=now, montants_demandes=asked)
         elif name == "prendre_en_charge":
             services.dossier_take_charge(actor=opco, dossier_id=d.pk, now=now)
         elif name == "demander_pieces":
@@ -390,24 +405,48 @@ class DemoSeeder:
 
     def _play_facture(self, spec: FactureSpec, dossier: Dossier, actor: Actor, clock: Clock) -> None:
         now = clock.tick()
-        facture = services.facture_deposit(
-            actor=actor,
-            dossier_id=dossier.pk,
-            reference=spec.reference,
-            date_facture=now.date(),
-            montant_ht=dec(spec.montant_ht),
-            montant_ttc=dec(spec.montant_ttc),
-            commentaire=spec.commentaire,
-            fichier=Upload(
-                f"facture-{spec.reference}.pdf",
-                demo_pdf(
-                    f"Facture {spec.reference}",
-                    [f"Dossier {dossier.reference}", f"Montant HT : {euros(dec(spec.montant_ht))}"],
-                ),
-            ),
-            justificatifs=[Upload(name, demo_pdf(name, [f"Facture {spec.reference}"])) for name in spec.justificatifs],
-            now=now,
+        ht, ttc = dec(spec.montant_ht), dec(spec.montant_ttc)
+        facturation = dossier_facturation(actor=actor, dossier_id=dossier.pk, today=timezone.localdate(now))
+        echeance = None
+        if facturation.echeancier and spec.nature == "pedagogie":
+            if not facturation.facturables:
+                raise CommandError(f"Dossier {dossier.reference} : aucune échéance à facturer pour la démonstration.")
+            echeance = facturation.facturables[0]
+            # The scenario's amount, within what the échéance has left (the TTC keeps the scenario's ratio).
+            if echeance.reste < ht:
+                ttc, ht = dec(ttc * echeance.reste / ht), echeance.reste
+        fichier = Upload(
+            f"facture-{spec.reference}.pdf",
+            demo_pdf(f"Facture {spec.reference}", [f"Dossier {dossier.reference}", f"Montant HT : {euros(ht)}"]),
         )
+        justificatifs = [Upload(name, demo_pdf(name, [f"Facture {spec.reference}"])) for name in spec.justificatifs]
+        if spec.nature != "pedagogie":
+            facture = services.facture_deposit_lignes(
+                actor=actor,
+                emetteur_id=dossier.of_etablissement_id,
+                reference=spec.reference,
+                date_facture=now.date(),
+                montant_ttc=ttc,
+                lignes=[services.LigneDemandee(dossier.pk, ht, nature=spec.nature)],
+                fichier=fichier,
+                justificatifs=justificatifs,
+                commentaire=spec.commentaire,
+                now=now,
+            )
+        else:
+            facture = services.facture_deposit(
+                actor=actor,
+                dossier_id=dossier.pk,
+                reference=spec.reference,
+                date_facture=now.date(),
+                montant_ht=ht,
+                montant_ttc=ttc,
+                commentaire=spec.commentaire,
+                fichier=fichier,
+                justificatifs=justificatifs,
+                echeance_numero=echeance.numero if echeance is not None else None,
+                now=now,
+            )
         opco = self.actors["opco"]
         steps = plan(FACTURE_LIFECYCLE, INITIAL_FACTURE_STATE, spec.etat, spec.via)
         for position, step in enumerate(steps):
