@@ -148,7 +148,8 @@ class RemunerationPeriod:
 
     @property
     def description(self) -> str:
-        return f"{self.contract_year}e année, {BRACKET_LABELS[age_bracket(self.age)]}"
+        rank = "1re" if self.contract_year == 1 else f"{self.contract_year}e"
+        return f"{rank} année, {BRACKET_LABELS[age_bracket(self.age)]}"
 
 
 def contract_years(date_debut: date, date_fin: date) -> list[tuple[int, date, date]]:

@@ -68,6 +68,7 @@ GROUPES = {
     "organismeFormation": "Le CFA responsable",
     "organismeFormationLieuFormationPrincipal": "Lieu principal de formation (s'il diffère du CFA)",
     "formation": "Le diplôme ou titre visé",
+    "couts": "Frais annexes demandés à l'OPCO (facultatif)",
 }
 NUMERIC_INPUT = {"siret": "numeric", "code_postal": "numeric", "entier": "numeric", "montant": "decimal"}
 NUL_MESSAGE = "Ce champ contenait des caractères nuls, qui ne sont pas acceptés : ils ont été retirés."

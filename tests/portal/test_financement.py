@@ -180,3 +180,29 @@ def test_another_tenants_facture_form_is_not_found(admin_b, tenant_a, tenant_b, 
     dossier = accorde(tenant_a, npec)
     assert admin_b.get(f"/dossiers/{dossier.pk}/facture/").status_code == 404
     assert signed_in(tenant_b.gestionnaire).get(f"/dossiers/{dossier.pk}/").status_code == 404
+
+
+def test_the_journey_invoice_the_first_echeance_then_it_is_paid_and_the_next_one_is_to_come(admin_a, tenant_a, npec):
+    dossier = accorde(tenant_a, npec)
+    deposited = admin_a.post(f"/dossiers/{dossier.pk}/facture/", facture_data(echeance="1", montant="3 600,00"))
+    assert deposited.status_code == 302
+    facture = Facture.objects.get(dossier=dossier)
+    assert "E1 Avance de 40 % — 1re année" in text_of(admin_a.get(f"/dossiers/{dossier.pk}/"))
+    assert re.search(
+        r"E1 Avance de 40 % — 1re année .*? En instruction OPCO", text_of(admin_a.get(f"/dossiers/{dossier.pk}/"))
+    )
+
+    opco = Actor.for_user(UserFactory(opco=True), channel=Channel.ADMIN)
+    now = timezone.now()
+    services.facture_instruct(actor=opco, facture_id=facture.pk, now=now)
+    services.facture_validate(actor=opco, facture_id=facture.pk, now=now)
+    services.reglement_create(
+        actor=opco, facture_ids=[facture.pk], date_paiement=timezone.localdate(), reference_virement="VIR-1", now=now
+    )
+
+    text = text_of(admin_a.get(f"/dossiers/{dossier.pk}/"))
+    e1 = re.search(r"E1 Avance de 40 % — 1re année (.*?) E2 ", text).group(1)
+    e2 = re.search(r"E2 Acompte de 30 % — 1re année (.*?) E3 ", text).group(1)
+    assert e1.endswith("3 600,00 € 3 600,00 € 0,00 € 0,00 € Payée")
+    assert e2.endswith("À venir")
+    assert "Réglé 3 600,00 €" in text and "À facturer 0,00 €" in text

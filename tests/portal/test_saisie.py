@@ -458,7 +458,7 @@ def test_reprendre_le_bareme_minimal_fills_the_periods_and_a_lower_rate_is_refus
     checked = admin_a.post(VERIFIER, {**DATES_18_ANS, **periods}, **HTMX)
 
     assert slot(checked, "contrat.remunerationsAnnuelles[0].taux") == (
-        "Période 1.1 : le taux de 40 % est inférieur au minimum légal de 43 % (1e année, 18 à 20 ans)."
+        "Période 1.1 : le taux de 40 % est inférieur au minimum légal de 43 % (1re année, 18 à 20 ans)."
     )
     assert slot(checked, "contrat.remunerationsAnnuelles[1].taux") == ""  # raised: accepted
     assert "60,5 %" in checked.content.decode()  # the retained rate in the computed table
