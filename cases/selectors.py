@@ -622,11 +622,21 @@ def piece_get(*, actor: Actor, piece_id: int) -> PieceJointe:
 
 
 def courrier_get(*, actor: Actor, courrier_id: int) -> Courrier:
+    """A courrier in the actor's scope; the avis de paiement of a règlement needs the right to consult
+    règlements, like the règlement itself (403 otherwise)."""
     qs = courriers_visible_to(actor).filter(_courriers_shown(actor))
     try:
-        return qs.select_related("dossier", "facture", "reglement").get(pk=courrier_id)
+        courrier = qs.select_related("dossier", "facture", "reglement").get(pk=courrier_id)
     except Courrier.DoesNotExist:
         raise NotFound("Courrier introuvable.") from None
+    if courrier.reglement_id is not None:
+        _require_droit(
+            actor,
+            courrier.reglement.beneficiaire_id,
+            Droit.CONSULTER_REGLEMENTS,
+            "Vous n'avez pas le droit de consulter les règlements.",
+        )
+    return courrier
 
 
 def facture_pieces(*, actor: Actor, facture_id: int) -> list[PieceJointe]:

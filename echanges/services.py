@@ -38,7 +38,7 @@ from cases.services import (
     facture_deposit_lignes,
 )
 from cases.services._common import check_upload, invalid
-from common.errors import DomainError, Forbidden, InvalidInput
+from common.errors import DomainError, Forbidden, InvalidInput, NotFound
 from echanges.models import Convention, DepotFacture, IdempotencyRecord
 from echanges.selectors import dossier_by_reference, dossier_norme_get, last_echeance_number, parse_numero_interne
 from rules import norme
@@ -383,10 +383,8 @@ def document_deposit(
             else:
                 numero = parse_numero_interne(objet.get("idObjet"), field=f"objets[{index}].idObjet")
                 facture = factures_visible_to(actor).filter(numero=numero).only("pk").first()
-                if facture is None:
-                    raise InvalidInput(
-                        [Problem(f"objets[{index}].idObjet", "Aucune facture de votre SIRET ne porte ce numéro.")]
-                    )
+                if facture is None:  # like a dossier: another SIRET's invoice does not exist for a key
+                    raise NotFound("Facture introuvable : aucune facture de votre SIRET ne porte ce numéro.")
                 pieces += facture_add_pieces(actor=actor, facture_id=facture.pk, uploads=[upload], now=now)
         _remember(caller, key, operation, print_, {"pieces": [p.pk for p in pieces]}, now)
     return Depot(pieces)

@@ -20,6 +20,7 @@ def test_draft_transmit_and_grant(of_actor, opco_actor, of_etab, entreprise, now
         "transmettre",
         "prendre_en_charge",
         "accorder",
+        "calculer_echeancier",  # the accord of an apprenticeship contract stores its échéancier
     ]
 
 

@@ -99,11 +99,19 @@ def dossier_draft_save(
     """Create or update a draft; the employer's SIRET and the CFA's SIRET are the only requirements.
 
     ``subroge``: whether the OPCO pays the CFA directly (the usual case, the default of a new draft).
+    An existing draft is found in the actor's scope before its payload is read: another OF's is a 404
+    whatever the payload says.
     """
     with transaction.atomic():
+        dossier = None
+        if dossier_id is not None:
+            dossier = lock_dossier(actor, dossier_id)
+            ensure_dossier_action(actor, dossier, Action.MODIFIER_BROUILLON)
+        elif actor.is_opco:
+            raise Forbidden("Seul l'organisme de formation saisit ses contrats d'apprentissage.")
         of, employeur = _resolve_parties(actor, payload)
         fields = _summary(payload)
-        if dossier_id is None:
+        if dossier is None:
             dossier = Dossier(
                 dispositif=Dispositif.APPRENTISSAGE,
                 etat=INITIAL_DOSSIER_STATE[Dispositif.APPRENTISSAGE],
@@ -119,8 +127,6 @@ def dossier_draft_save(
             dossier.save()
             _log_creation(dossier, actor, now, "creer_brouillon")
             return dossier
-        dossier = lock_dossier(actor, dossier_id)
-        ensure_dossier_action(actor, dossier, Action.MODIFIER_BROUILLON)
         for name, value in fields.items():
             setattr(dossier, name, value)
         dossier.of_etablissement = of

@@ -172,7 +172,7 @@ def test_declare_a_rupture(page, live_server, tenant_a):
 
     expect(page).to_have_url(f"{live_server.url}/dossiers/{tenant_a.dossier.pk}/")
     expect(page.get_by_role("status").first).to_contain_text("a été déclarée")
-    expect(page.locator(".synthese-entete")).to_contain_text("Rompu")
+    expect(page.locator(".synthese-entete").first).to_contain_text("Rompu")
     history = page.get_by_role("region", name="Historique du dossier")
     expect(history).to_contain_text("Déclarer une rupture de contrat")
     expect(history).to_contain_text("Portail web")
