@@ -131,7 +131,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's AuthenticationMiddleware, the signed-in user read from the actor cache when it is on.
+    "accounts.middleware.CachedAuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -195,6 +196,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # Cache: login throttling and API-key rate limits count in it, so it must be shared by every
 # worker in production (PORTAIL_CACHE_URL=redis://host:6379/0); in-process memory by default.
 _cache_url = os.environ.get("PORTAIL_CACHE_URL", "")
+_ACTOR_CACHE_DEFAULT = "300" if _cache_url.startswith(("redis://", "rediss://")) else "0"
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
@@ -273,6 +275,10 @@ PORTAIL = {
     "API_KEY_RATE_LIMIT": os.environ.get("PORTAIL_API_KEY_RATE_LIMIT", "600/60"),
     # Reverse proxies in front of the application (see TRUSTED_PROXIES above).
     "TRUSTED_PROXIES": TRUSTED_PROXIES,
+    # Seconds a signed-in user's or an API key's habilitations stay cached (accounts.actors.ActorCache,
+    # invalidated on any change). On by default with a shared cache only: an in-process cache would not
+    # see a change made through another worker.
+    "ACTOR_CACHE_SECONDS": int(os.environ.get("PORTAIL_ACTOR_CACHE_SECONDS", _ACTOR_CACHE_DEFAULT)),
 }
 
 # --- Courriers, flows and operations (issue 10) ---------------------------------------------

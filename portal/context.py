@@ -17,8 +17,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from accounts.actors import Actor, Channel
-from accounts.models import Etablissement
+from accounts.actors import Actor, Channel, user_etablissements
 from cases.selectors import etablissement_context
 from common.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 
@@ -74,10 +73,10 @@ def build_viewer(request: HttpRequest) -> Viewer:
     etab = etablissement_context(actor=actor, etablissement_id=asked)
     if request.session.get(SESSION_KEY) != etab:
         request.session[SESSION_KEY] = etab
-    rows = Etablissement.objects.filter(pk__in=actor.etablissement_ids).order_by("raison_sociale", "siret")
     choices = tuple(
-        EtablissementChoice(e.pk, e.raison_sociale, e.siret, actor.grants[e.pk].principal)
-        for e in rows.only("pk", "raison_sociale", "siret")
+        EtablissementChoice(e.id, e.raison_sociale, e.siret, actor.grants[e.id].principal)
+        for e in user_etablissements(request.user)
+        if e.id in actor.grants
     )
     return Viewer(actor=actor, etablissement_id=etab, choices=choices)
 

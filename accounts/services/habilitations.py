@@ -17,7 +17,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from accounts.actors import Actor
+from accounts.actors import Actor, invalidate_user
 from accounts.models import ApiKey, Etablissement, Habilitation, Sexe, User
 from accounts.services._common import is_admin_of, require_user, see_or_404
 from common.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -154,6 +154,7 @@ def ensure_principal(user_id: int) -> None:
     if habilitations.exists() and not habilitations.filter(principal=True).exists():
         first = habilitations.order_by("created_at", "pk").first()
         Habilitation.objects.filter(pk=first.pk).update(principal=True)
+        invalidate_user(user_id)
 
 
 def _write_habilitations(
@@ -172,6 +173,7 @@ def _write_habilitations(
         Habilitation.objects.filter(user=user, principal=True).exclude(etablissement_id=new_principal).update(
             principal=False
         )
+        invalidate_user(user.pk)
     for etablissement_id, item in wanted.items():
         habilitation = current.get(etablissement_id) or Habilitation(user=user, etablissement_id=etablissement_id)
         _apply(habilitation, item)
@@ -329,4 +331,5 @@ def notification_preferences_update(*, actor: Actor, daily_digest: bool) -> User
     """« Je souhaite recevoir un mail quotidien d'information de dépôt de courrier » (on by default)."""
     require_user(actor)
     User.objects.filter(pk=actor.user_id).update(daily_digest=daily_digest)
+    invalidate_user(actor.user_id)
     return User.objects.get(pk=actor.user_id)

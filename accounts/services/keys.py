@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.db.models import F
 
-from accounts.actors import Actor
+from accounts.actors import Actor, ActorCache, invalidate_all_actors, invalidate_key, key_scope
 from accounts.models import ApiKey, Etablissement
 from accounts.services._common import require_user, see_or_404
 from common.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
@@ -101,6 +101,7 @@ def api_key_generate(
         ApiKey.objects.filter(etablissement_id=etablissement_id, revoked_at__isnull=True).update(
             revoked_at=now, revoked_by_id=actor.user_id
         )
+        invalidate_all_actors()  # the revoked keys' cached actors
         key, raw = ApiKey.build(etablissement=etablissement, created_by=None, now=now, droits=chosen)
         key.created_by_id = actor.user_id
         key.save()
@@ -122,6 +123,7 @@ def api_key_revoke(*, actor: Actor, key_id: int, now) -> ApiKey:
         )
         if not updated:
             raise Conflict("Cette clé est déjà révoquée.")
+        invalidate_key(key.key_hash)
     key.refresh_from_db()
     return key
 
@@ -130,10 +132,14 @@ def api_key_authenticate(raw: str, now) -> ApiKey:
     """The key behind an X-API-KEY header, or :class:`ApiKeyRefused` (unknown, revoked, expired)."""
     if not raw or len(raw) > 200:
         raise ApiKeyRefused("CLE_INVALIDE", "Clé d'authentification invalide.")
-    try:
-        key = ApiKey.objects.select_related("etablissement").get(key_hash=ApiKey.hash_of(raw.strip()))
-    except ApiKey.DoesNotExist:
-        raise ApiKeyRefused("CLE_INVALIDE", "Clé d'authentification invalide.") from None
+    key_hash = ApiKey.hash_of(raw.strip())
+    key, stamp = ActorCache.get(key_scope(key_hash))
+    if key is None:
+        try:
+            key = ApiKey.objects.select_related("etablissement").get(key_hash=key_hash)
+        except ApiKey.DoesNotExist:
+            raise ApiKeyRefused("CLE_INVALIDE", "Clé d'authentification invalide.") from None
+        ActorCache.put(key_scope(key_hash), stamp, key)
     if key.revoked_at is not None:
         raise ApiKeyRefused(
             "CLE_REVOQUEE", f"Cette clé d'authentification a été révoquée le {key.revoked_at:%d/%m/%Y}."
@@ -149,4 +155,5 @@ def api_key_authenticate(raw: str, now) -> ApiKey:
     if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
         key.last_used_at = now
+        ActorCache.put(key_scope(key_hash), stamp, key)
     return key
