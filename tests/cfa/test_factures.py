@@ -16,9 +16,10 @@ from tests.cfa.conftest import BASE_URL, PDF, another_nir, contrat
 from tests.cfa.norm_client import NormError
 
 
-def _opco_api(opco, path: str, body: dict | None = None) -> dict:
+def _opco_api(opco, path: str, body: dict | None = None, *, status: int = 200) -> dict:
+    """An OPCO back-office call: a transition answers 200, a creation (a règlement) 201."""
     response = opco.post(f"/api/v1/opco/{path}", json.dumps(body or {}), content_type="application/json")
-    assert response.status_code in (200, 201), response.json()
+    assert response.status_code == status, response.json()
     return response.json()
 
 

@@ -16,9 +16,10 @@ from tests.factories import DossierFactory
 MAX_POLLS = 10
 
 
-def _opco_api(opco, path: str, body: dict | None = None) -> dict:
+def _opco_api(opco, path: str, body: dict | None = None, *, status: int = 200) -> dict:
+    """An OPCO back-office call: a transition answers 200, a creation (a règlement) 201."""
     response = opco.post(f"/api/v1/opco/{path}", json.dumps(body or {}), content_type="application/json")
-    assert response.status_code in (200, 201), response.json()
+    assert response.status_code == status, response.json()
     return response.json()
 
 
@@ -144,6 +145,7 @@ def test_a_cfa_software_from_contract_to_payment(cfa, employeur, opco):
             opco,
             "reglements",
             {"facture_ids": [pk], "date_paiement": timezone.localdate().isoformat(), "reference_virement": "VIR-0042"},
+            status=201,
         ),
     ]
     seen = []
