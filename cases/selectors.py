@@ -7,18 +7,20 @@ in two queries (count + rows), whatever the page size.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import TypeVar
 
 from django.db import connection
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from accounts.actors import Actor
-from accounts.models import Etablissement
+from accounts.models import Etablissement, User
 from cases.models import (
     Courrier,
     Dossier,
@@ -421,7 +423,8 @@ def _filter_dossiers(qs: QuerySet[Dossier], f: DossierFilters) -> QuerySet[Dossi
     return qs
 
 
-# The columns of a list row, read as plain values (no model instance, no CERFA payload).
+# The columns of a list row, read as plain values (no model instance, no CERFA payload); the
+# entreprise's SIRET and raison sociale are added to the page's rows afterwards.
 DOSSIER_ROW_FIELDS = (
     "id",
     "numero",
@@ -432,8 +435,6 @@ DOSSIER_ROW_FIELDS = (
     "salarie_nom",
     "salarie_prenom",
     "entreprise_id",
-    "entreprise__siret",
-    "entreprise__raison_sociale",
     "numero_depot",
     "formation_intitule",
     "contrat_date_debut",
@@ -452,20 +453,48 @@ def dossier_list(
     tri: str | None,
     page: PageRequest,
 ) -> Page[dict]:
-    """One dispositif's dossiers of the chosen établissement, filtered on any column, sorted, paged."""
+    """One dispositif's dossiers of the chosen établissement, filtered on any column, sorted, paged.
+
+    The page is taken first, on the dossiers alone (the entreprise is joined only to filter or sort on
+    it), then only its rows are decorated with their entreprise: at most three queries (rows, count,
+    entreprises) whatever the page size, none of which reads the other établissements."""
     if dispositif not in Dispositif.__members__.values():
         raise NotFound("Dispositif inconnu.")
     etab = etablissement_context(actor=actor, etablissement_id=etablissement_id)
     qs = _in_context(Dossier.objects.all(), "of_etablissement_id", actor, etab).filter(dispositif=dispositif)
     qs = _filter_dossiers(qs, filters).values(*DOSSIER_ROW_FIELDS)
     default = "-date_modification" if filters.vue == VueDossiers.BROUILLON else "-date_creation"
-    return paginate(_order(qs, tri, DOSSIER_SORTS, default), page)
+    result = paginate(_order(qs, tri, DOSSIER_SORTS, default), page)
+    _with_entreprises(result.items)
+    return result
+
+
+def _with_entreprises(rows: list[dict]) -> None:
+    """``entreprise__siret`` and ``entreprise__raison_sociale`` on each row: one query for the page."""
+    ids = sorted({row["entreprise_id"] for row in rows if row["entreprise_id"] is not None})
+    found: dict[int, tuple[str, str]] = {}
+    if ids:
+        table = Etablissement._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id, siret, raison_sociale FROM {table} WHERE id IN ({', '.join(['%s'] * len(ids))})", ids
+            )
+            found = {pk: (siret, rs) for pk, siret, rs in cursor.fetchall()}
+    for row in rows:
+        siret, rs = found.get(row["entreprise_id"], (None, None))
+        row["entreprise__siret"] = siret
+        row["entreprise__raison_sociale"] = rs
 
 
 @dataclass(frozen=True)
 class Labelled:
     code: str
     libelle: str
+
+
+# The synthesis shows the latest entries of each growing relation, with their total and a paged list
+# (« voir tout ») for the rest: its cost never depends on how much a dossier has accumulated.
+SYNTHESIS_LATEST = 20
 
 
 @dataclass(frozen=True)
@@ -480,6 +509,11 @@ class DossierSynthesis:
     journal: list[TransitionLog]
     actions: list[Labelled] = field(default_factory=list)
     echeancier: EcheancierVue | None = None
+    # How many there are in all (the lists above hold the latest SYNTHESIS_LATEST at most).
+    courriers_total: int = 0
+    factures_total: int = 0
+    pieces_total: int = 0
+    journal_total: int = 0
 
 
 def _action_order(dispositif: str) -> dict[str, int]:
@@ -504,38 +538,168 @@ def _courriers_shown(actor: Actor) -> Q:
     return Q() if actor.is_opco else Q(statut=StatutCourrier.EMIS)
 
 
-def dossier_synthesis(*, actor: Actor, dossier_id: int, today: date | None = None) -> DossierSynthesis:
-    """Every block of the guide's synthesis page, in seven queries whatever the dossier holds: the
-    factures are those with a line on the dossier (a facture may cover several dossiers), the
-    échéancier is shown as of ``today`` (the Europe/Paris date by default)."""
-    courriers = (
-        Courrier.objects.filter(_courriers_shown(actor)).defer("contexte").order_by("-emis_at", "-created_at", "-pk")
+# --- The synthesis in one query -----------------------------------------------------------------
+#
+# The dossier row, and beside it each related list as one JSON array (a correlated subquery per list,
+# bounded by LIMIT) and each total: one statement, planned and executed once, whatever the dossier
+# holds. The JSON values are turned back into model instances with the fields' own types.
+
+
+def _json_functions() -> tuple[str, str, str]:
+    """(array of a row, aggregate of rows, empty array) in this database's dialect."""
+    if connection.vendor == "postgresql":
+        return "json_build_array", "json_agg", "'[]'::json"
+    return "json_array", "json_group_array", "json_array()"
+
+
+def _json_column(field, alias: str) -> str:
+    column = f"{alias}.{connection.ops.quote_name(field.column)}"
+    kind = field.get_internal_type()
+    if kind == "DecimalField":
+        return f"CAST({column} AS TEXT)"  # exact, never a float
+    if kind == "JSONField" and connection.vendor != "postgresql":
+        return f"json({column})"
+    return column
+
+
+def _json_rows(
+    model,
+    *,
+    where: str,
+    order: str,
+    limit: int | None = None,
+    extra: Sequence[str] = (),
+    joins: str = "",
+    exclude: Sequence[str] = (),
+) -> tuple[str, list]:
+    """A scalar subquery answering ``model``'s rows (every concrete field but ``exclude``, then ``extra``)
+    as a JSON array of arrays, each led by its rank in ``order``. ``where`` may use ``t`` and ``%s``."""
+    fields = [f for f in model._meta.concrete_fields if f.attname not in exclude]
+    row, agg, empty = _json_functions()
+    columns = [_json_column(f, "t") for f in fields] + list(extra)
+    inner = ", ".join(f"{c} AS c{i}" for i, c in enumerate(columns))
+    outer = ", ".join(["x.o", *(f"x.c{i}" for i in range(len(columns)))])
+    bound = f" LIMIT {int(limit)}" if limit else ""
+    sql = (
+        f"(SELECT COALESCE({agg}({row}({outer})), {empty}) FROM (SELECT ROW_NUMBER() OVER (ORDER BY {order}) AS o, "
+        f"{inner} FROM {model._meta.db_table} t {joins} WHERE {where} ORDER BY {order}{bound}) x)"
     )
+    return sql, fields
+
+
+def _from_json(field, value):
+    if value is None:
+        return None
+    kind = field.get_internal_type()
+    if kind == "DecimalField":
+        return Decimal(str(value)).quantize(Decimal(1).scaleb(-field.decimal_places))
+    if kind == "DateTimeField":
+        moment = field.to_python(value)
+        return timezone.make_aware(moment, UTC) if timezone.is_naive(moment) else moment
+    if kind == "DateField":
+        return field.to_python(value)
+    if kind == "BooleanField":
+        return bool(value)
+    if kind == "JSONField" and isinstance(value, str):
+        return json.loads(value)
+    return value
+
+
+def _instances(model, fields, payload) -> list:
+    rows = json.loads(payload) if isinstance(payload, str) else (payload or [])
+    rows.sort(key=lambda r: r[0])
+    attnames = [f.attname for f in fields]
+    out = []
+    for row in rows:
+        obj = model.from_db(
+            connection.alias, attnames, [_from_json(f, v) for f, v in zip(fields, row[1:], strict=False)]
+        )
+        obj._extra = row[1 + len(fields) :]
+        out.append(obj)
+    return out
+
+
+def dossier_synthesis(*, actor: Actor, dossier_id: int, today: date | None = None) -> DossierSynthesis:
+    """Every block of the guide's synthesis page in one query whatever the dossier holds: the financing
+    lines and the échéancier in full, and of the courriers, factures (those with a line on the dossier: a
+    facture may cover several dossiers), pièces jointes and journal the latest ``SYNTHESIS_LATEST`` with
+    their totals (the rest through the paged lists). The échéancier is shown as of ``today`` (the
+    Europe/Paris date by default)."""
+    n = SYNTHESIS_LATEST
+    d = connection.ops.quote_name(Dossier._meta.db_table) + ".id"
+    user_table = User._meta.db_table
+    shown = "" if actor.is_opco else f" AND t.statut = '{StatutCourrier.EMIS.value}'"
+    facture_of = (
+        f"(t.dossier_id = {d} OR t.id IN (SELECT l.facture_id FROM {FactureLigne._meta.db_table} l "
+        f"WHERE l.dossier_id = {d}))"
+    )
+    lists = {
+        "financements": _json_rows(LigneFinancement, where=f"t.dossier_id = {d}", order="t.id"),
+        "echeances": _json_rows(Echeance, where=f"t.dossier_id = {d}", order="t.numero, t.id"),
+        "pieces": _json_rows(PieceJointe, where=f"t.dossier_id = {d}", order="t.uploaded_at DESC, t.id DESC", limit=n),
+        "courriers": _json_rows(
+            Courrier,
+            where=f"t.dossier_id = {d}{shown}",
+            order="t.emis_at DESC, t.created_at DESC, t.id DESC",
+            limit=n,
+            exclude=("contexte",),
+        ),
+        "factures": _json_rows(Facture, where=facture_of, order="t.deposited_at DESC, t.id DESC", limit=n),
+        "journal": _json_rows(
+            TransitionLog,
+            where=f"t.dossier_id = {d}",
+            order="t.created_at DESC, t.id DESC",
+            limit=n,
+            extra=["u.is_opco_gestionnaire"],
+            joins=f"LEFT JOIN {user_table} u ON u.id = t.actor_user_id",
+        ),
+    }
+    counts = {
+        "n_pieces": f"(SELECT COUNT(*) FROM {PieceJointe._meta.db_table} t WHERE t.dossier_id = {d})",
+        "n_courriers": f"(SELECT COUNT(*) FROM {Courrier._meta.db_table} t WHERE t.dossier_id = {d}{shown})",
+        "n_factures": f"(SELECT COUNT(*) FROM {Facture._meta.db_table} t WHERE {facture_of})",
+        "n_journal": f"(SELECT COUNT(*) FROM {TransitionLog._meta.db_table} t WHERE t.dossier_id = {d})",
+    }
     qs = (
         dossiers_visible_to(actor)
         .select_related("of_etablissement", "entreprise")
         .defer("donnees")  # the CERFA payload: not part of the synthesis (see /donnees)
-        .annotate(avenant_pk=F("avenant__id"))
-        .prefetch_related(
-            Prefetch("financements", queryset=LigneFinancement.objects.order_by("pk")),
-            Prefetch("courriers", queryset=courriers),
-            Prefetch("echeances", queryset=Echeance.objects.order_by("numero")),
-            Prefetch("pieces", queryset=PieceJointe.objects.order_by("-uploaded_at", "-pk")),
-            Prefetch(
-                "journal", queryset=TransitionLog.objects.select_related("actor_user").order_by("created_at", "pk")
-            ),
+        .annotate(
+            avenant_pk=F("avenant__id"),
+            **{f"json_{name}": RawSQL(sql, []) for name, (sql, _) in lists.items()},
+            **{name: RawSQL(sql, []) for name, sql in counts.items()},
         )
     )
     try:
         dossier = qs.get(pk=dossier_id)
     except Dossier.DoesNotExist:
         raise NotFound("Dossier introuvable.") from None
-    financements = list(dossier.financements.all())
-    factures = list(
-        Facture.objects.filter(
-            Q(dossier=dossier) | Q(pk__in=FactureLigne.objects.filter(dossier=dossier).values("facture"))
-        ).order_by("-deposited_at", "-pk")
-    )
+    loaded = {
+        name: _instances(model, fields, getattr(dossier, f"json_{name}"))
+        for name, (model, (_, fields)) in {
+            name: (m, lists[name])
+            for name, m in (
+                ("financements", LigneFinancement),
+                ("echeances", Echeance),
+                ("pieces", PieceJointe),
+                ("courriers", Courrier),
+                ("factures", Facture),
+                ("journal", TransitionLog),
+            )
+        }.items()
+    }
+    for name in lists:
+        delattr(dossier, f"json_{name}")
+    for related in ("financements", "echeances", "pieces", "courriers"):
+        for obj in loaded[related]:
+            obj.dossier = dossier  # no query when a presenter reaches back
+    journal = list(reversed(loaded["journal"]))  # chronological, as before
+    for log in journal:
+        is_opco = log._extra[0]
+        log.actor_user = (
+            None if log.actor_user_id is None else User(pk=log.actor_user_id, is_opco_gestionnaire=bool(is_opco))
+        )
+    financements = loaded["financements"]
     demande = sum((line.montant_demande for line in financements), Decimal("0"))
     pris = [line.montant_pris_en_charge for line in financements if line.montant_pris_en_charge is not None]
     return DossierSynthesis(
@@ -543,13 +707,43 @@ def dossier_synthesis(*, actor: Actor, dossier_id: int, today: date | None = Non
         financements=financements,
         total_demande=demande,
         total_pris_en_charge=sum(pris, Decimal("0")) if pris else None,
-        courriers=list(dossier.courriers.all()),
-        factures=factures,
-        pieces=list(dossier.pieces.all()),
-        journal=list(dossier.journal.all()),
+        courriers=loaded["courriers"],
+        factures=loaded["factures"],
+        pieces=loaded["pieces"],
+        journal=journal,
         actions=dossier_actions_labelled(actor, dossier),
-        echeancier=echeancier_vue(dossier, dossier.echeances.all(), today or timezone.localdate()),
+        echeancier=echeancier_vue(dossier, loaded["echeances"], today or timezone.localdate()),
+        courriers_total=dossier.n_courriers,
+        factures_total=dossier.n_factures,
+        pieces_total=dossier.n_pieces,
+        journal_total=dossier.n_journal,
     )
+
+
+# --- The paged lists behind « voir tout » ---------------------------------------------------------
+
+
+def dossier_factures_page(*, actor: Actor, dossier_id: int, page: PageRequest) -> Page[Facture]:
+    """The factures with a line on the dossier, latest first."""
+    dossier = dossier_get(actor=actor, dossier_id=dossier_id)
+    qs = Facture.objects.filter(
+        Q(dossier=dossier) | Q(pk__in=FactureLigne.objects.filter(dossier=dossier).values("facture"))
+    ).order_by("-deposited_at", "-pk")
+    return paginate(qs, page)
+
+
+def dossier_courriers_page(*, actor: Actor, dossier_id: int, page: PageRequest) -> Page[Courrier]:
+    """The courriers of the dossier the actor may see (an OF: those issued), latest first."""
+    dossier = dossier_get(actor=actor, dossier_id=dossier_id)
+    qs = dossier.courriers.filter(_courriers_shown(actor)).defer("contexte")
+    return paginate(qs.order_by("-emis_at", "-created_at", "-pk"), page)
+
+
+def dossier_journal_page(*, actor: Actor, dossier_id: int, page: PageRequest) -> Page[TransitionLog]:
+    """The dossier's history, latest first."""
+    dossier = dossier_get(actor=actor, dossier_id=dossier_id)
+    qs = dossier.journal.select_related("actor_user").order_by("-created_at", "-pk")
+    return paginate(qs, page)
 
 
 @dataclass(frozen=True)
