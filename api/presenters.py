@@ -266,19 +266,7 @@ def dossier_out(s: DossierSynthesis, *, viewer_is_opco: bool) -> dict:
             "total_pris_en_charge": s.total_pris_en_charge,
         },
         "courriers": [courrier_out(c, reference=d.reference) for c in s.courriers],
-        "factures": [
-            {
-                "id": f.pk,
-                "numero": f.numero,
-                "reference": f.reference,
-                "nom_fichier": (f.fichier.name or "").rsplit("/", 1)[-1],
-                "date_envoi": f.deposited_at,
-                "etat": f.etat,
-                "etat_libelle": etat_facture_label(f.etat),
-                "lien": link(f"/factures/{f.pk}"),
-            }
-            for f in s.factures
-        ],
+        "factures": [facture_deposee_out(f) for f in s.factures],
         "pieces_jointes": [piece_out(p) for p in s.pieces],
         "actions": labelled(s.actions),
         "historique": [
@@ -292,6 +280,31 @@ def dossier_out(s: DossierSynthesis, *, viewer_is_opco: bool) -> dict:
         "date_decision": d.decided_at,
         "cerfa": link(f"/dossiers/{d.pk}/cerfa"),
         "echeancier": echeancier_out(s.echeancier),
+        "totaux": {
+            "courriers": s.courriers_total,
+            "factures": s.factures_total,
+            "pieces_jointes": s.pieces_total,
+            "historique": s.journal_total,
+        },
+        "voir_tout": {
+            "courriers": link(f"/dossiers/{d.pk}/courriers"),
+            "factures": link(f"/dossiers/{d.pk}/factures"),
+            "pieces_jointes": link(f"/dossiers/{d.pk}/pieces"),
+            "historique": link(f"/dossiers/{d.pk}/historique"),
+        },
+    }
+
+
+def facture_deposee_out(f: Facture) -> dict:
+    return {
+        "id": f.pk,
+        "numero": f.numero,
+        "reference": f.reference,
+        "nom_fichier": (f.fichier.name or "").rsplit("/", 1)[-1],
+        "date_envoi": f.deposited_at,
+        "etat": f.etat,
+        "etat_libelle": etat_facture_label(f.etat),
+        "lien": link(f"/factures/{f.pk}"),
     }
 
 

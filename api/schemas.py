@@ -282,6 +282,20 @@ class EcheancierOut(Schema):
     echeances: list[EcheanceOut]
 
 
+class SyntheseTotauxOut(Schema):
+    courriers: int
+    factures: int
+    pieces_jointes: int
+    historique: int
+
+
+class SyntheseLiensOut(Schema):
+    courriers: str
+    factures: str
+    pieces_jointes: str
+    historique: str
+
+
 class DossierOut(Schema):
     id: int
     numero: str | None
@@ -313,6 +327,11 @@ class DossierOut(Schema):
     echeancier: EcheancierOut | None = Field(
         None, description="Contrat d'apprentissage accordé : l'engagement et les échéances du NPEC"
     )
+    totaux: SyntheseTotauxOut = Field(
+        description="Nombre total de courriers, factures, pièces jointes et événements : la synthèse donne les 20 "
+        "derniers de chacun (l'historique : les 20 derniers événements, dans l'ordre chronologique)"
+    )
+    voir_tout: SyntheseLiensOut = Field(description="« Voir tout » : les listes paginées complètes")
 
 
 class DossierEtatOut(Schema):

@@ -723,27 +723,27 @@ def dossier_synthesis(*, actor: Actor, dossier_id: int, today: date | None = Non
 # --- The paged lists behind « voir tout » ---------------------------------------------------------
 
 
-def dossier_factures_page(*, actor: Actor, dossier_id: int, page: PageRequest) -> Page[Facture]:
-    """The factures with a line on the dossier, latest first."""
+def dossier_factures_page(*, actor: Actor, dossier_id: int, page: PageRequest) -> tuple[Dossier, Page[Facture]]:
+    """The dossier, and the factures with a line on it, latest first."""
     dossier = dossier_get(actor=actor, dossier_id=dossier_id)
     qs = Facture.objects.filter(
         Q(dossier=dossier) | Q(pk__in=FactureLigne.objects.filter(dossier=dossier).values("facture"))
     ).order_by("-deposited_at", "-pk")
-    return paginate(qs, page)
+    return dossier, paginate(qs, page)
 
 
-def dossier_courriers_page(*, actor: Actor, dossier_id: int, page: PageRequest) -> Page[Courrier]:
-    """The courriers of the dossier the actor may see (an OF: those issued), latest first."""
+def dossier_courriers_page(*, actor: Actor, dossier_id: int, page: PageRequest) -> tuple[Dossier, Page[Courrier]]:
+    """The dossier, and those of its courriers the actor may see (an OF: those issued), latest first."""
     dossier = dossier_get(actor=actor, dossier_id=dossier_id)
     qs = dossier.courriers.filter(_courriers_shown(actor)).defer("contexte")
-    return paginate(qs.order_by("-emis_at", "-created_at", "-pk"), page)
+    return dossier, paginate(qs.order_by("-emis_at", "-created_at", "-pk"), page)
 
 
-def dossier_journal_page(*, actor: Actor, dossier_id: int, page: PageRequest) -> Page[TransitionLog]:
-    """The dossier's history, latest first."""
+def dossier_journal_page(*, actor: Actor, dossier_id: int, page: PageRequest) -> tuple[Dossier, Page[TransitionLog]]:
+    """The dossier, and its history, latest first."""
     dossier = dossier_get(actor=actor, dossier_id=dossier_id)
     qs = dossier.journal.select_related("actor_user").order_by("-created_at", "-pk")
-    return paginate(qs, page)
+    return dossier, paginate(qs, page)
 
 
 @dataclass(frozen=True)

@@ -25,24 +25,41 @@ from api.common import (
     uploads,
 )
 from api.errors import errors
-from api.presenters import dossier_etat, dossier_out, dossier_row, facture_etat, piece_out, verification_out
+from api.presenters import (
+    courrier_out,
+    dossier_etat,
+    dossier_out,
+    dossier_row,
+    evenement_out,
+    facture_deposee_out,
+    facture_etat,
+    piece_out,
+    verification_out,
+)
 from api.schemas import (
     AvenantIn,
+    CourrierOut,
     DossierEtatOut,
     DossierLigneOut,
     DossierOut,
     EntrepriseTrouveeOut,
+    EvenementOut,
+    FactureDeposeeOut,
     FactureEtatOut,
     PageOut,
     PieceOut,
     RuptureIn,
     VerificationOut,
 )
+from cases.journal import journal_entries
 from cases.selectors import (
     DossierFilters,
     cerfa_form_structure,
     cerfa_verification,
+    dossier_courriers_page,
+    dossier_factures_page,
     dossier_get,
+    dossier_journal_page,
     dossier_list,
     dossier_pieces_list,
     dossier_synthesis,
@@ -59,6 +76,7 @@ from cases.services import (
     facture_deposit,
 )
 from common.errors import Conflict
+from common.paging import Page
 from rules.lifecycles import Dispositif
 
 router = Router(tags=["Mes dossiers"])
@@ -122,6 +140,44 @@ def dossiers(
 def dossier(request: HttpRequest, dossier_id: int):
     actor = actor_of(request)
     return json_ok(dossier_out(dossier_synthesis(actor=actor, dossier_id=dossier_id), viewer_is_opco=actor.is_opco))
+
+
+@router.get(
+    "/dossiers/{int:dossier_id}/factures",
+    response={200: PageOut[FactureDeposeeOut], **errors(401, 403, 404, 422, 429)},
+    summary="Voir tout : les factures déposées sur le dossier (les plus récentes d'abord, paginées)",
+)
+def dossier_factures(
+    request: HttpRequest, dossier_id: int, page: int = Query(1, ge=1), taille: int = Query(20, ge=1, le=100)
+):
+    _, result = dossier_factures_page(actor=actor_of(request), dossier_id=dossier_id, page=paging(page, taille))
+    return page_ok(result, facture_deposee_out)
+
+
+@router.get(
+    "/dossiers/{int:dossier_id}/courriers",
+    response={200: PageOut[CourrierOut], **errors(401, 403, 404, 422, 429)},
+    summary="Voir tout : les courriers OPCO du dossier (les plus récents d'abord, paginés)",
+)
+def dossier_courriers(
+    request: HttpRequest, dossier_id: int, page: int = Query(1, ge=1), taille: int = Query(20, ge=1, le=100)
+):
+    dossier, result = dossier_courriers_page(actor=actor_of(request), dossier_id=dossier_id, page=paging(page, taille))
+    return page_ok(result, lambda c: courrier_out(c, reference=dossier.reference))
+
+
+@router.get(
+    "/dossiers/{int:dossier_id}/historique",
+    response={200: PageOut[EvenementOut], **errors(401, 403, 404, 422, 429)},
+    summary="Voir tout : l'historique du dossier (les événements les plus récents d'abord, paginés)",
+)
+def dossier_historique(
+    request: HttpRequest, dossier_id: int, page: int = Query(1, ge=1), taille: int = Query(20, ge=1, le=100)
+):
+    actor = actor_of(request)
+    dossier, result = dossier_journal_page(actor=actor, dossier_id=dossier_id, page=paging(page, taille))
+    entries = journal_entries(result.items, dispositif=dossier.dispositif, viewer_is_opco=actor.is_opco)
+    return page_ok(Page(entries, result.total, result.page, result.taille), evenement_out)
 
 
 @router.get(

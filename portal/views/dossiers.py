@@ -30,8 +30,11 @@ from cases.selectors import (
     DossierSynthesis,
     Facturation,
     VueDossiers,
+    dossier_courriers_page,
     dossier_facturation,
+    dossier_factures_page,
     dossier_get,
+    dossier_journal_page,
     dossier_list,
     dossier_pieces_list,
     dossier_synthesis,
@@ -288,8 +291,10 @@ def _details(details: dict) -> list[tuple[str, str]]:
     return lines
 
 
-def _evenements(s: DossierSynthesis, viewer_is_opco: bool) -> list[Evenement]:
-    entries = journal_entries(s.journal, dispositif=s.dossier.dispositif, viewer_is_opco=viewer_is_opco)
+def _evenements(s: DossierSynthesis, viewer_is_opco: bool, journal=None) -> list[Evenement]:
+    """The latest events first: the synthesis' (chronological) or a page of the history (latest first)."""
+    logs = list(reversed(journal)) if journal is not None else s.journal
+    entries = journal_entries(logs, dispositif=s.dossier.dispositif, viewer_is_opco=viewer_is_opco)
     events = [
         Evenement(
             quand=e.date,
@@ -323,21 +328,41 @@ def dossier_context(dossier, **extra) -> dict:
     }
 
 
+VOIR_TOUT = {
+    "courriers": dossier_courriers_page,
+    "factures": dossier_factures_page,
+    "historique": dossier_journal_page,
+}
+
+
 @portal_view
 @require_GET
 def synthese(request: HttpRequest, dossier_id: int) -> HttpResponse:
+    """The synthesis shows the latest 20 courriers, factures and events; « Voir tout » (``?voir=courriers``,
+    ``factures`` or ``historique``) pages through one of them in full, in place."""
     actor = request.viewer.actor
     s = dossier_synthesis(actor=actor, dossier_id=dossier_id)
     d = s.dossier
+    voir = request.GET.get("voir")
+    paged = None
+    if voir in VOIR_TOUT:
+        _, paged = VOIR_TOUT[voir](actor=actor, dossier_id=d.pk, page=page_request(request.GET))
+    else:
+        voir = None
+    courriers = paged.items if voir == "courriers" else s.courriers
+    factures = paged.items if voir == "factures" else s.factures
     context = dossier_context(
         d,
         s=s,
+        voir=voir,
+        page_voir=paged,
+        courriers=courriers,
         apprentissage=d.dispositif == Dispositif.APPRENTISSAGE,
         boutons=_boutons(s),
-        evenements=_evenements(s, actor.is_opco),
+        evenements=_evenements(s, actor.is_opco, paged.items if voir == "historique" else None),
         motif_rupture=MOTIFS_RUPTURE.get(d.motif_rupture, d.motif_rupture),
         avenant_id=getattr(d, "avenant_pk", None),
-        factures=[(f, (f.fichier.name or "").rsplit("/", 1)[-1]) for f in s.factures],
+        factures=[(f, (f.fichier.name or "").rsplit("/", 1)[-1]) for f in factures],
         peut_facturer=any(a.code == Action.DEPOSER_FACTURE for a in s.actions),
     )
     return render(request, "portal/dossiers/synthese.html", context)
