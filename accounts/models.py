@@ -161,7 +161,9 @@ class Etablissement(models.Model):
 class Habilitation(models.Model):
     """User × établissement × role, with the rights an administrator ticks."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="habilitations", verbose_name="utilisateur")
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="habilitations", verbose_name="utilisateur", db_index=False
+    )  # led by habilitation_unique
     etablissement = models.ForeignKey(
         Etablissement, on_delete=models.CASCADE, related_name="habilitations", verbose_name="établissement"
     )

@@ -86,7 +86,11 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
     subroge = models.BooleanField("subrogé", default=False)
     numero_depot = models.CharField("n° de dépôt / DECA", max_length=20, blank=True)
     of_etablissement = models.ForeignKey(
-        Etablissement, on_delete=models.PROTECT, related_name="dossiers_of", verbose_name="organisme de formation"
+        Etablissement,
+        on_delete=models.PROTECT,
+        related_name="dossiers_of",
+        verbose_name="organisme de formation",
+        db_index=False,  # led by the (of_etablissement, …) indexes
     )
     entreprise = models.ForeignKey(
         Etablissement,
@@ -157,6 +161,13 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
         ]
         indexes = [
             models.Index(fields=["of_etablissement", "dispositif", "etat"]),
+            # The norm's state feeds (echanges.selectors.dossier_etats), read from the index alone on
+            # PostgreSQL: a late page of 100 of 2 800 contracts 7 ms → 0.8 ms (issue 14).
+            models.Index(
+                fields=["of_etablissement", "dispositif", "id"],
+                include=["numero", "version", "numero_depot", "etat"],
+                name="dossier_etats_norme",
+            ),
             models.Index(fields=["of_etablissement", "-created_at"]),
             models.Index(fields=["etat", "dispositif"]),
         ]
@@ -283,7 +294,9 @@ class NatureFinancement(models.TextChoices):
 class LigneFinancement(models.Model):
     """One line of the accord de financement: amount requested and amount taken in charge (HT)."""
 
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="financements", verbose_name="dossier")
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.CASCADE, related_name="financements", verbose_name="dossier", db_index=False
+    )  # led by financement_nature_unique
     nature = models.CharField("nature", max_length=30, choices=NatureFinancement.choices)
     montant_demande = models.DecimalField("montant demandé HT", max_digits=12, decimal_places=2)
     montant_pris_en_charge = models.DecimalField(
@@ -328,7 +341,7 @@ class Facture(ConcurrentTransitionMixin, models.Model):
     numero = models.PositiveIntegerField("numéro", unique=True)
     dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="factures")
     emetteur = models.ForeignKey(
-        Etablissement, on_delete=models.PROTECT, related_name="factures", verbose_name="émetteur"
+        Etablissement, on_delete=models.PROTECT, related_name="factures", verbose_name="émetteur", db_index=False
     )
     reference = models.CharField("référence de la facture", max_length=50)
     date_facture = models.DateField("date de la facture")
@@ -412,7 +425,7 @@ class Reglement(models.Model):
         "mode de règlement", max_length=20, choices=ModeReglement.choices, default=ModeReglement.VIREMENT
     )
     beneficiaire = models.ForeignKey(
-        Etablissement, on_delete=models.PROTECT, related_name="reglements", verbose_name="bénéficiaire"
+        Etablissement, on_delete=models.PROTECT, related_name="reglements", verbose_name="bénéficiaire", db_index=False
     )
     montant_total_ttc = models.DecimalField("montant total TTC", max_digits=14, decimal_places=2)
     created_at = models.DateTimeField("créé le")
@@ -497,7 +510,11 @@ class Courrier(models.Model):
     # The OF whose users see this courrier and are notified of it (the dossier's OF, the
     # facture's émetteur, the règlement's bénéficiaire), whoever the letter is addressed to.
     of_etablissement = models.ForeignKey(
-        Etablissement, on_delete=models.PROTECT, related_name="courriers", verbose_name="organisme de formation"
+        Etablissement,
+        on_delete=models.PROTECT,
+        related_name="courriers",
+        verbose_name="organisme de formation",
+        db_index=False,
     )
     dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, null=True, blank=True, related_name="courriers")
     facture = models.ForeignKey(Facture, on_delete=models.PROTECT, null=True, blank=True, related_name="courriers")
@@ -578,7 +595,11 @@ class Notification(models.Model):
     """'Un nouveau courrier a été déposé dans votre dossier.' — per user and courrier."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name="utilisateur"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name="utilisateur",
+        db_index=False,
     )
     courrier = models.ForeignKey(
         Courrier, on_delete=models.CASCADE, related_name="notifications", verbose_name="courrier"
@@ -600,11 +621,21 @@ class Notification(models.Model):
 class TransitionLog(models.Model):
     """Every change of state: who, when, from, to, why, through which channel."""
 
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, null=True, blank=True, related_name="journal")
-    facture = models.ForeignKey(Facture, on_delete=models.CASCADE, null=True, blank=True, related_name="journal")
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.CASCADE, null=True, blank=True, related_name="journal", db_index=False
+    )
+    facture = models.ForeignKey(
+        Facture, on_delete=models.CASCADE, null=True, blank=True, related_name="journal", db_index=False
+    )
     # A courrier's own states (demandé → émis / en échec → demandé again) are logged on it.
     courrier = models.ForeignKey(
-        Courrier, on_delete=models.CASCADE, null=True, blank=True, related_name="journal", verbose_name="courrier"
+        Courrier,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="journal",
+        verbose_name="courrier",
+        db_index=False,
     )
     transition = models.CharField("transition", max_length=40)
     source = models.CharField("de", max_length=30, blank=True)
@@ -773,7 +804,6 @@ class ReferenceNpec(models.Model):
                 condition=Q(date_fin__isnull=True) | Q(date_fin__gte=F("date_debut")), name="npec_periode"
             ),
         ]
-        indexes = [models.Index(fields=["rncp", "idcc", "date_debut"])]
 
     def __str__(self) -> str:
         return f"{self.rncp} × IDCC {self.idcc} : {self.montant_annuel} € (depuis le {self.date_debut:%d/%m/%Y})"
@@ -819,7 +849,9 @@ class Echeance(models.Model):
     """One instalment of an apprenticeship dossier's NPEC (computed by :mod:`rules.echeancier` on accord,
     avenant and rupture). Its statut is derived from its amounts and the day (never stored)."""
 
-    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="echeances", verbose_name="dossier")
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.PROTECT, related_name="echeances", verbose_name="dossier", db_index=False
+    )
     numero = models.PositiveSmallIntegerField("numéro")
     annee = models.PositiveSmallIntegerField("année d'exécution")
     nature = models.CharField("nature", max_length=10)
@@ -888,7 +920,7 @@ class FactureLigne(models.Model):
 
     facture = models.ForeignKey(Facture, on_delete=models.CASCADE, related_name="lignes", verbose_name="facture")
     dossier = models.ForeignKey(
-        Dossier, on_delete=models.PROTECT, related_name="lignes_facture", verbose_name="dossier"
+        Dossier, on_delete=models.PROTECT, related_name="lignes_facture", verbose_name="dossier", db_index=False
     )
     echeance = models.ForeignKey(
         Echeance,
