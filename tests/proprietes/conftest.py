@@ -45,3 +45,24 @@ def monde(django_db_setup, django_db_blocker, media_monde) -> Monde:
             world.duree_construction = time.perf_counter() - started
             yield world
             transaction.set_rollback(True)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The matrix's size and time, for the note: routes × principals × owners, by interface and in all."""
+    from tests.proprietes.test_matrice import STATS
+
+    if not STATS:
+        return
+    write = terminalreporter.write_line
+    write("")
+    write("Matrice d'autorisations (routes × principaux × propriétaires = cas, secondes) :")
+    by_interface: dict[str, list[dict]] = {}
+    for stat in STATS.values():
+        by_interface.setdefault(stat["interface"], []).append(stat)
+    for interface, stats in [*sorted(by_interface.items()), ("total", list(STATS.values()))]:
+        write(
+            f"  {interface:<8} {len(stats):>4} règles de routes, "
+            f"{max(s['principals'] for s in stats):>2} principaux au plus, "
+            f"{max(s['owners'] for s in stats)} propriétaires : {sum(s['cases'] for s in stats):>6} cas en "
+            f"{sum(s['seconds'] for s in stats):6.1f} s"
+        )
