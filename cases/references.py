@@ -14,6 +14,7 @@ from decimal import Decimal
 from cases.models import ReferenceNpec, ReferenceNpecAmorcage, ReferenceSmic
 from rules.cerfa_schema import get_path, parse_date
 from rules.npec import (
+    AMORCAGE_REFERENCE,
     Amorcage,
     FraisDemandes,
     MontantsDemandes,
@@ -43,7 +44,10 @@ def npec_rows(rncp, idcc) -> tuple[Npec, ...]:
 
 
 def amorcages() -> tuple[Amorcage, ...]:
-    return tuple(r.as_rule() for r in ReferenceNpecAmorcage.objects.all())
+    """The amorçage levels of the back office (``ReferenceNpecAmorcage``); those of the arrêté known when the
+    rules were written when the table is empty."""
+    rows = tuple(r.as_rule() for r in ReferenceNpecAmorcage.objects.all())
+    return rows or AMORCAGE_REFERENCE
 
 
 def npec_for(*, rncp, idcc, type_diplome, le: date) -> NpecRetenu | None:

@@ -113,6 +113,22 @@ class NpecRetenu:
         return f"Niveau de prise en charge du référentiel (en vigueur depuis le {self.debut:%d/%m/%Y})"
 
 
+# The amounts of the arrêté of 31 August 2022 (contracts concluded from 1 September 2022), the values known
+# when these rules were written: what applies while the back office's table is empty (as SMIC_REFERENCE does
+# for the SMIC). The table is seeded with them by a migration and edited by the OPCO's gestionnaires.
+AMORCAGE_REFERENCE: tuple[Amorcage, ...] = tuple(
+    Amorcage(niveau, Decimal(montant), date(2022, 9, 1))
+    for niveau, montant in (
+        (3, "5470.00"),
+        (4, "5621.00"),
+        (5, "6000.00"),
+        (6, "6000.00"),
+        (7, "7000.00"),
+        (8, "7000.00"),
+    )
+)
+
+
 def _amorcage_level(niveau: int) -> int:
     return 7 if niveau == 8 else niveau  # the arrêté sets one amount for levels 7 and 8
 

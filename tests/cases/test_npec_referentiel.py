@@ -113,3 +113,23 @@ def test_rows_without_date_take_the_date_given(tmp_path):
         Decimal("5000.50"),
         date(2025, 9, 1),
     )
+
+
+def test_the_back_office_s_amorcage_levels_apply_and_the_arretes_values_when_the_table_is_empty():
+    """The levels edited in the back office win; an empty table (a fresh database flushed by a transactional
+    test, or emptied by hand) falls back on the arrêté's values, the ones the migration seeds."""
+    from importlib import import_module
+
+    from cases.models import ReferenceNpecAmorcage
+    from rules.npec import AMORCAGE_REFERENCE
+
+    seeded = import_module("cases.migrations.0007_seed_npec_amorcage").AMORCAGE_2022
+    assert {a.niveau: a.montant for a in AMORCAGE_REFERENCE} == {n: Decimal(m) for n, m in seeded.items()}
+
+    ReferenceNpecAmorcage.objects.filter(niveau=3).update(montant_annuel=Decimal("5600.00"))
+    cap = npec_for(rncp="RNCP38216", idcc="0016", type_diplome="33", le=date(2026, 9, 1))
+    assert (cap.montant, cap.source) == (Decimal("5600.00"), "amorcage")
+
+    ReferenceNpecAmorcage.objects.all().delete()
+    cap = npec_for(rncp="RNCP38216", idcc="0016", type_diplome="33", le=date(2026, 9, 1))
+    assert (cap.montant, cap.source) == (Decimal("5470.00"), "amorcage")
