@@ -619,6 +619,15 @@ def _instances(model, fields, payload) -> list:
     return out
 
 
+def _facture_ids_sql(dossier: str) -> str:
+    """The factures of a dossier: its own and those with a line on it. A UNION over two indexes, never
+    ``dossier_id = … OR id IN (…)``, which PostgreSQL can only answer by reading every facture."""
+    return (
+        f"SELECT f.id FROM {Facture._meta.db_table} f WHERE f.dossier_id = {dossier} "
+        f"UNION ALL SELECT l.facture_id FROM {FactureLigne._meta.db_table} l WHERE l.dossier_id = {dossier}"
+    )
+
+
 def dossier_synthesis(*, actor: Actor, dossier_id: int, today: date | None = None) -> DossierSynthesis:
     """Every block of the guide's synthesis page in one query whatever the dossier holds: the financing
     lines and the échéancier in full, and of the courriers, factures (those with a line on the dossier: a
@@ -629,10 +638,7 @@ def dossier_synthesis(*, actor: Actor, dossier_id: int, today: date | None = Non
     d = connection.ops.quote_name(Dossier._meta.db_table) + ".id"
     user_table = User._meta.db_table
     shown = "" if actor.is_opco else f" AND t.statut = '{StatutCourrier.EMIS.value}'"
-    facture_of = (
-        f"(t.dossier_id = {d} OR t.id IN (SELECT l.facture_id FROM {FactureLigne._meta.db_table} l "
-        f"WHERE l.dossier_id = {d}))"
-    )
+    facture_of = f"t.id IN ({_facture_ids_sql(d)})"
     lists = {
         "financements": _json_rows(LigneFinancement, where=f"t.dossier_id = {d}", order="t.id"),
         "echeances": _json_rows(Echeance, where=f"t.dossier_id = {d}", order="t.numero, t.id"),
@@ -726,10 +732,8 @@ def dossier_synthesis(*, actor: Actor, dossier_id: int, today: date | None = Non
 def dossier_factures_page(*, actor: Actor, dossier_id: int, page: PageRequest) -> tuple[Dossier, Page[Facture]]:
     """The dossier, and the factures with a line on it, latest first."""
     dossier = dossier_get(actor=actor, dossier_id=dossier_id)
-    qs = Facture.objects.filter(
-        Q(dossier=dossier) | Q(pk__in=FactureLigne.objects.filter(dossier=dossier).values("facture"))
-    ).order_by("-deposited_at", "-pk")
-    return dossier, paginate(qs, page)
+    qs = Facture.objects.filter(pk__in=RawSQL(_facture_ids_sql("%s"), [dossier.pk, dossier.pk]))
+    return dossier, paginate(qs.order_by("-deposited_at", "-pk"), page)
 
 
 def dossier_courriers_page(*, actor: Actor, dossier_id: int, page: PageRequest) -> tuple[Dossier, Page[Courrier]]:
