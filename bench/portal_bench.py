@@ -125,6 +125,7 @@ def main() -> None:
 
     api_bench.setup_django()
     data = api_bench.prepare(args.factures)
+    api_bench.analyze()
     queries = count_queries(data)
     assets = shipped_assets()
     sql_path = Path(args.out).with_suffix(".sql.json")
