@@ -7,6 +7,7 @@ in two queries (count + rows), whatever the page size.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from decimal import Decimal
 from typing import TypeVar
 
 from django.db import connection
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -540,24 +541,29 @@ def _courriers_shown(actor: Actor) -> Q:
 
 # --- The synthesis in one query -----------------------------------------------------------------
 #
-# The dossier row, and beside it each related list as one JSON array (a correlated subquery per list,
-# bounded by LIMIT) and each total: one statement, planned and executed once, whatever the dossier
-# holds. The JSON values are turned back into model instances with the fields' own types.
+# One hand-written statement: the dossier row with its OF and entreprise, and beside it each related
+# list as one JSON array (a correlated subquery per list, bounded by LIMIT) and each total. Its text
+# depends only on the database and the actor's kind of scope, so it is built once per process; the
+# values are turned back into model instances with the fields' own types.
 
 
-def _json_functions() -> tuple[str, str, str]:
+def _json_functions(vendor: str) -> tuple[str, str, str]:
     """(array of a row, aggregate of rows, empty array) in this database's dialect."""
-    if connection.vendor == "postgresql":
+    if vendor == "postgresql":
         return "json_build_array", "json_agg", "'[]'::json"
     return "json_array", "json_group_array", "json_array()"
 
 
-def _json_column(field, alias: str) -> str:
-    column = f"{alias}.{connection.ops.quote_name(field.column)}"
+def _column(field, alias: str) -> str:
+    return f"{alias}.{connection.ops.quote_name(field.column)}"
+
+
+def _json_column(field, alias: str, vendor: str) -> str:
+    column = _column(field, alias)
     kind = field.get_internal_type()
     if kind == "DecimalField":
         return f"CAST({column} AS TEXT)"  # exact, never a float
-    if kind == "JSONField" and connection.vendor != "postgresql":
+    if kind == "JSONField" and vendor != "postgresql":
         return f"json({column})"
     return column
 
@@ -565,6 +571,7 @@ def _json_column(field, alias: str) -> str:
 def _json_rows(
     model,
     *,
+    vendor: str,
     where: str,
     order: str,
     limit: int | None = None,
@@ -573,10 +580,10 @@ def _json_rows(
     exclude: Sequence[str] = (),
 ) -> tuple[str, list]:
     """A scalar subquery answering ``model``'s rows (every concrete field but ``exclude``, then ``extra``)
-    as a JSON array of arrays, each led by its rank in ``order``. ``where`` may use ``t`` and ``%s``."""
+    as a JSON array of arrays, each led by its rank in ``order``. ``where`` may use ``t``."""
     fields = [f for f in model._meta.concrete_fields if f.attname not in exclude]
-    row, agg, empty = _json_functions()
-    columns = [_json_column(f, "t") for f in fields] + list(extra)
+    row, agg, empty = _json_functions(vendor)
+    columns = [_json_column(f, "t", vendor) for f in fields] + list(extra)
     inner = ", ".join(f"{c} AS c{i}" for i, c in enumerate(columns))
     outer = ", ".join(["x.o", *(f"x.c{i}" for i in range(len(columns)))])
     bound = f" LIMIT {int(limit)}" if limit else ""
@@ -587,36 +594,48 @@ def _json_rows(
     return sql, fields
 
 
-def _from_json(field, value):
-    if value is None:
-        return None
+def _converter(field):
+    """A value read from the database or its JSON, as the model field holds it."""
     kind = field.get_internal_type()
     if kind == "DecimalField":
-        return Decimal(str(value)).quantize(Decimal(1).scaleb(-field.decimal_places))
+        quantum = Decimal(1).scaleb(-field.decimal_places)
+        return lambda v: None if v is None else Decimal(str(v)).quantize(quantum)
     if kind == "DateTimeField":
-        moment = field.to_python(value)
-        return timezone.make_aware(moment, UTC) if timezone.is_naive(moment) else moment
+
+        def moment(v):
+            if v is None:
+                return None
+            v = field.to_python(v)
+            return timezone.make_aware(v, UTC) if timezone.is_naive(v) else v
+
+        return moment
     if kind == "DateField":
-        return field.to_python(value)
+        return lambda v: None if v is None else field.to_python(v)
     if kind == "BooleanField":
-        return bool(value)
-    if kind == "JSONField" and isinstance(value, str):
-        return json.loads(value)
-    return value
+        return lambda v: None if v is None else bool(v)
+    if kind == "JSONField":
+        return lambda v: json.loads(v) if isinstance(v, str) else v
+    return None
 
 
-def _instances(model, fields, payload) -> list:
-    rows = json.loads(payload) if isinstance(payload, str) else (payload or [])
-    rows.sort(key=lambda r: r[0])
-    attnames = [f.attname for f in fields]
-    out = []
-    for row in rows:
-        obj = model.from_db(
-            connection.alias, attnames, [_from_json(f, v) for f, v in zip(fields, row[1:], strict=False)]
-        )
-        obj._extra = row[1 + len(fields) :]
-        out.append(obj)
-    return out
+@dataclass(frozen=True)
+class _Part:
+    model: type
+    fields: list
+    converters: list
+
+    @classmethod
+    def of(cls, model, fields) -> _Part:
+        return cls(model, fields, [_converter(f) for f in fields])
+
+    def build(self, values):
+        converted = [v if c is None else c(v) for c, v in zip(self.converters, values, strict=True)]
+        return self.model.from_db(connection.alias, [f.attname for f in self.fields], converted)
+
+
+_LISTS = ("financements", "echeances", "pieces", "courriers", "factures", "journal")
+_LIST_MODELS = (LigneFinancement, Echeance, PieceJointe, Courrier, Facture, TransitionLog)
+_COUNTS = ("pieces", "courriers", "factures", "journal")
 
 
 def _facture_ids_sql(dossier: str) -> str:
@@ -628,83 +647,112 @@ def _facture_ids_sql(dossier: str) -> str:
     )
 
 
+@functools.cache
+def _synthesis_statement(vendor: str, opco: bool, scope_size: int) -> tuple[str, dict]:
+    n = SYNTHESIS_LATEST
+    shown = "" if opco else f" AND t.statut = '{StatutCourrier.EMIS.value}'"
+    facture_of = f"t.id IN ({_facture_ids_sql('d.id')})"
+    kw = {"vendor": vendor, "limit": n}
+    lists = [
+        _json_rows(LigneFinancement, vendor=vendor, where="t.dossier_id = d.id", order="t.id"),
+        _json_rows(Echeance, vendor=vendor, where="t.dossier_id = d.id", order="t.numero, t.id"),
+        _json_rows(PieceJointe, where="t.dossier_id = d.id", order="t.uploaded_at DESC, t.id DESC", **kw),
+        _json_rows(
+            Courrier,
+            where=f"t.dossier_id = d.id{shown}",
+            order="t.emis_at DESC, t.created_at DESC, t.id DESC",
+            exclude=("contexte",),
+            **kw,
+        ),
+        _json_rows(Facture, where=facture_of, order="t.deposited_at DESC, t.id DESC", **kw),
+        _json_rows(
+            TransitionLog,
+            where="t.dossier_id = d.id",
+            order="t.created_at DESC, t.id DESC",
+            extra=["u.is_opco_gestionnaire"],
+            joins=f"LEFT JOIN {User._meta.db_table} u ON u.id = t.actor_user_id",
+            **kw,
+        ),
+    ]
+    counts = [
+        f"(SELECT COUNT(*) FROM {PieceJointe._meta.db_table} t WHERE t.dossier_id = d.id)",
+        f"(SELECT COUNT(*) FROM {Courrier._meta.db_table} t WHERE t.dossier_id = d.id{shown})",
+        f"(SELECT COUNT(*) FROM {Facture._meta.db_table} t WHERE {facture_of})",
+        f"(SELECT COUNT(*) FROM {TransitionLog._meta.db_table} t WHERE t.dossier_id = d.id)",
+    ]
+    dossier_fields = [f for f in Dossier._meta.concrete_fields if f.attname != "donnees"]
+    etab_fields = list(Etablissement._meta.concrete_fields)
+    columns = [
+        *(_column(f, "d") for f in dossier_fields),
+        *(_column(f, "o") for f in etab_fields),
+        *(_column(f, "e") for f in etab_fields),
+        f"(SELECT a.id FROM {Dossier._meta.db_table} a WHERE a.version_precedente_id = d.id)",
+        *(sql for sql, _ in lists),
+        *counts,
+    ]
+    scope = "" if opco else f" AND d.of_etablissement_id IN ({', '.join(['%s'] * scope_size)})"
+    etab = Etablissement._meta.db_table
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {Dossier._meta.db_table} d "
+        f"INNER JOIN {etab} o ON o.id = d.of_etablissement_id LEFT JOIN {etab} e ON e.id = d.entreprise_id "
+        f"WHERE d.id = %s{scope}"
+    )
+    parts = {
+        "dossier": _Part.of(Dossier, dossier_fields),
+        "etablissement": _Part.of(Etablissement, etab_fields),
+        **{name: _Part.of(model, fields) for name, model, (_, fields) in zip(_LISTS, _LIST_MODELS, lists, strict=True)},
+    }
+    return sql, parts
+
+
+def _list_of(part: _Part, payload, extra: int = 0) -> list:
+    rows = json.loads(payload) if isinstance(payload, str) else (payload or [])
+    rows.sort(key=lambda r: r[0])
+    width = len(part.fields)
+    out = []
+    for row in rows:
+        obj = part.build(row[1 : 1 + width])
+        if extra:
+            obj._extra = row[1 + width :]
+        out.append(obj)
+    return out
+
+
 def dossier_synthesis(*, actor: Actor, dossier_id: int, today: date | None = None) -> DossierSynthesis:
     """Every block of the guide's synthesis page in one query whatever the dossier holds: the financing
     lines and the échéancier in full, and of the courriers, factures (those with a line on the dossier: a
     facture may cover several dossiers), pièces jointes and journal the latest ``SYNTHESIS_LATEST`` with
     their totals (the rest through the paged lists). The échéancier is shown as of ``today`` (the
     Europe/Paris date by default)."""
-    n = SYNTHESIS_LATEST
-    d = connection.ops.quote_name(Dossier._meta.db_table) + ".id"
-    user_table = User._meta.db_table
-    shown = "" if actor.is_opco else f" AND t.statut = '{StatutCourrier.EMIS.value}'"
-    facture_of = f"t.id IN ({_facture_ids_sql(d)})"
-    lists = {
-        "financements": _json_rows(LigneFinancement, where=f"t.dossier_id = {d}", order="t.id"),
-        "echeances": _json_rows(Echeance, where=f"t.dossier_id = {d}", order="t.numero, t.id"),
-        "pieces": _json_rows(PieceJointe, where=f"t.dossier_id = {d}", order="t.uploaded_at DESC, t.id DESC", limit=n),
-        "courriers": _json_rows(
-            Courrier,
-            where=f"t.dossier_id = {d}{shown}",
-            order="t.emis_at DESC, t.created_at DESC, t.id DESC",
-            limit=n,
-            exclude=("contexte",),
-        ),
-        "factures": _json_rows(Facture, where=facture_of, order="t.deposited_at DESC, t.id DESC", limit=n),
-        "journal": _json_rows(
-            TransitionLog,
-            where=f"t.dossier_id = {d}",
-            order="t.created_at DESC, t.id DESC",
-            limit=n,
-            extra=["u.is_opco_gestionnaire"],
-            joins=f"LEFT JOIN {user_table} u ON u.id = t.actor_user_id",
-        ),
-    }
-    counts = {
-        "n_pieces": f"(SELECT COUNT(*) FROM {PieceJointe._meta.db_table} t WHERE t.dossier_id = {d})",
-        "n_courriers": f"(SELECT COUNT(*) FROM {Courrier._meta.db_table} t WHERE t.dossier_id = {d}{shown})",
-        "n_factures": f"(SELECT COUNT(*) FROM {Facture._meta.db_table} t WHERE {facture_of})",
-        "n_journal": f"(SELECT COUNT(*) FROM {TransitionLog._meta.db_table} t WHERE t.dossier_id = {d})",
-    }
-    qs = (
-        dossiers_visible_to(actor)
-        .select_related("of_etablissement", "entreprise")
-        .defer("donnees")  # the CERFA payload: not part of the synthesis (see /donnees)
-        .annotate(
-            avenant_pk=F("avenant__id"),
-            **{f"json_{name}": RawSQL(sql, []) for name, (sql, _) in lists.items()},
-            **{name: RawSQL(sql, []) for name, sql in counts.items()},
-        )
-    )
-    try:
-        dossier = qs.get(pk=dossier_id)
-    except Dossier.DoesNotExist:
-        raise NotFound("Dossier introuvable.") from None
-    loaded = {
-        name: _instances(model, fields, getattr(dossier, f"json_{name}"))
-        for name, (model, (_, fields)) in {
-            name: (m, lists[name])
-            for name, m in (
-                ("financements", LigneFinancement),
-                ("echeances", Echeance),
-                ("pieces", PieceJointe),
-                ("courriers", Courrier),
-                ("factures", Facture),
-                ("journal", TransitionLog),
-            )
-        }.items()
-    }
-    for name in lists:
-        delattr(dossier, f"json_{name}")
+    scope = [] if actor.is_opco else sorted(actor.etablissement_ids)
+    if not actor.is_opco and not scope:
+        raise NotFound("Dossier introuvable.")
+    sql, parts = _synthesis_statement(connection.vendor, actor.is_opco, len(scope))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [dossier_id, *scope])
+        row = cursor.fetchone()
+    if row is None:
+        raise NotFound("Dossier introuvable.")
+    etab_width = len(parts["etablissement"].fields)
+    width = len(parts["dossier"].fields)
+    dossier = parts["dossier"].build(row[:width])
+    of = parts["etablissement"].build(row[width : width + etab_width])
+    entreprise_row = row[width + etab_width : width + 2 * etab_width]
+    Dossier.of_etablissement.field.set_cached_value(dossier, of)
+    entreprise = parts["etablissement"].build(entreprise_row) if entreprise_row[0] is not None else None
+    Dossier.entreprise.field.set_cached_value(dossier, entreprise)
+    rest = row[width + 2 * etab_width :]
+    dossier.avenant_pk = rest[0]
+    payloads = dict(zip(_LISTS, rest[1 : 1 + len(_LISTS)], strict=True))
+    totals = dict(zip(_COUNTS, rest[1 + len(_LISTS) :], strict=True))
+    loaded = {name: _list_of(parts[name], payloads[name], extra=1 if name == "journal" else 0) for name in _LISTS}
     for related in ("financements", "echeances", "pieces", "courriers"):
         for obj in loaded[related]:
             obj.dossier = dossier  # no query when a presenter reaches back
     journal = list(reversed(loaded["journal"]))  # chronological, as before
     for log in journal:
-        is_opco = log._extra[0]
-        log.actor_user = (
-            None if log.actor_user_id is None else User(pk=log.actor_user_id, is_opco_gestionnaire=bool(is_opco))
-        )
+        if log.actor_user_id is not None:
+            log.actor_user = User(pk=log.actor_user_id, is_opco_gestionnaire=bool(log._extra[0]))
     financements = loaded["financements"]
     demande = sum((line.montant_demande for line in financements), Decimal("0"))
     pris = [line.montant_pris_en_charge for line in financements if line.montant_pris_en_charge is not None]
@@ -719,10 +767,10 @@ def dossier_synthesis(*, actor: Actor, dossier_id: int, today: date | None = Non
         journal=journal,
         actions=dossier_actions_labelled(actor, dossier),
         echeancier=echeancier_vue(dossier, loaded["echeances"], today or timezone.localdate()),
-        courriers_total=dossier.n_courriers,
-        factures_total=dossier.n_factures,
-        pieces_total=dossier.n_pieces,
-        journal_total=dossier.n_journal,
+        courriers_total=int(totals["courriers"]),
+        factures_total=int(totals["factures"]),
+        pieces_total=int(totals["pieces"]),
+        journal_total=int(totals["journal"]),
     )
 
 

@@ -14,3 +14,8 @@ LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "E
 # engine (one query less per session request once the session is cached).
 if os.environ.get("BENCH_SESSION_ENGINE"):  # noqa: F405
     SESSION_ENGINE = os.environ["BENCH_SESSION_ENGINE"]  # noqa: F405
+
+# BENCH_SERVER_SIDE_BINDING=1 measures psycopg's server-side binding (psycopg then prepares a statement
+# run five times on a connection, and PostgreSQL may reuse its plan): see bench/floor_bench.py.
+if os.environ.get("BENCH_SERVER_SIDE_BINDING"):  # noqa: F405
+    DATABASES["default"]["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), "server_side_binding": True}  # noqa: F405
