@@ -73,6 +73,17 @@ def _reference(numero, version) -> str | None:
     return f"{numero}.{version}" if numero else None
 
 
+def iso_moment(moment):
+    """A datetime as the API's JSON encoder writes it (ECMA-262: milliseconds, « Z » for UTC), a date
+    as ISO: done here for the rows of a list, so that encoding a page never calls back into Python."""
+    if moment is None or not hasattr(moment, "hour"):
+        return None if moment is None else moment.isoformat()
+    text = moment.isoformat()
+    if moment.microsecond:
+        text = text[:23] + text[26:]
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
 def dossier_row(d: dict) -> dict:
     """A list row, from the selector's plain values."""
     entreprise = (
@@ -92,10 +103,10 @@ def dossier_row(d: dict) -> dict:
         "etablissement": entreprise,
         "numero_deca": d["numero_depot"],
         "formation": d["formation_intitule"],
-        "date_debut_contrat": d["contrat_date_debut"],
-        "date_fin_contrat": d["contrat_date_fin"],
-        "date_creation": d["created_at"],
-        "date_modification": d["updated_at"],
+        "date_debut_contrat": iso_moment(d["contrat_date_debut"]),
+        "date_fin_contrat": iso_moment(d["contrat_date_fin"]),
+        "date_creation": iso_moment(d["created_at"]),
+        "date_modification": iso_moment(d["updated_at"]),
         "lien": f"{ROOT}/dossiers/{d['id']}",
     }
 

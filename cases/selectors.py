@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import TypeVar
 
 from django.db import connection
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum, Window
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -457,17 +457,27 @@ def dossier_list(
     """One dispositif's dossiers of the chosen établissement, filtered on any column, sorted, paged.
 
     The page is taken first, on the dossiers alone (the entreprise is joined only to filter or sort on
-    it), then only its rows are decorated with their entreprise: at most three queries (rows, count,
-    entreprises) whatever the page size, none of which reads the other établissements."""
+    it), with its total, then only its rows are decorated with their entreprise: two queries whatever
+    the page size (a third for a page past the end), none of which reads the other établissements."""
     if dispositif not in Dispositif.__members__.values():
         raise NotFound("Dispositif inconnu.")
     etab = etablissement_context(actor=actor, etablissement_id=etablissement_id)
     qs = _in_context(Dossier.objects.all(), "of_etablissement_id", actor, etab).filter(dispositif=dispositif)
     qs = _filter_dossiers(qs, filters).values(*DOSSIER_ROW_FIELDS)
     default = "-date_modification" if filters.vue == VueDossiers.BROUILLON else "-date_creation"
-    result = paginate(_order(qs, tri, DOSSIER_SORTS, default), page)
-    _with_entreprises(result.items)
-    return result
+    ordered = _order(qs, tri, DOSSIER_SORTS, default)
+    start, end = page.bounds()
+    # The total rides along with the page (COUNT(*) OVER (), computed before the LIMIT): no second
+    # statement to plan; only a page past the end asks for it separately.
+    rows = list(ordered.annotate(total_lignes=Window(Count("pk")))[start:end])
+    if rows:
+        total = rows[0]["total_lignes"]
+    else:
+        total = 0 if page.page == 1 else ordered.order_by().count()
+    for row in rows:
+        del row["total_lignes"]
+    _with_entreprises(rows)
+    return Page(items=rows, total=total, page=page.page, taille=page.taille)
 
 
 def _with_entreprises(rows: list[dict]) -> None:
