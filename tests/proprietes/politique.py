@@ -228,6 +228,10 @@ API_RULES: list[Regle] = [
     ),
     # Dossiers
     R(f"GET {V1}/dossiers/{{dossier_id}}", "dossier", DOSSIER_VIEW),
+    # « Voir tout » of the synthesis: whoever sees the dossier sees its paged lists.
+    R(f"GET {V1}/dossiers/{{dossier_id}}/factures", "dossier", ("accorde", "pro")),
+    R(f"GET {V1}/dossiers/{{dossier_id}}/courriers", "dossier", ("accorde", "pro")),
+    R(f"GET {V1}/dossiers/{{dossier_id}}/historique", "dossier", ("accorde", "avenant")),
     R(f"GET {V1}/dossiers/{{dossier_id}}/cerfa", "dossier", ("accorde", "brouillon"), appel=_query(format="docx")),
     R(f"GET {V1}/dossiers/{{dossier_id}}/donnees", "dossier", ("brouillon", "accorde")),
     R(f"GET {V1}/dossiers/{{dossier_id}}/pieces", "dossier", ("accorde", "pro")),
