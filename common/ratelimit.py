@@ -16,14 +16,18 @@ def hit(key: str, *, limit: int, window: int) -> int | None:
     """Count one event; returns the seconds to wait when ``limit`` is exceeded in this window."""
     now = time.time()
     cache_key = _slot(key, window, now)
-    if cache.add(cache_key, 1, window + 1):
-        count = 1
-    else:
-        try:
-            count = cache.incr(cache_key)
-        except ValueError:  # expired between add and incr
-            cache.add(cache_key, 1, window + 1)
+    # One round trip in the common case (the window's counter exists): increment first, create after.
+    try:
+        count = cache.incr(cache_key)
+    except ValueError:
+        if cache.add(cache_key, 1, window + 1):
             count = 1
+        else:  # created by another worker meanwhile
+            try:
+                count = cache.incr(cache_key)
+            except ValueError:  # and already expired
+                cache.add(cache_key, 1, window + 1)
+                count = 1
     if count > limit:
         return int(window - now % window) + 1
     return None

@@ -199,7 +199,8 @@ _cache_url = os.environ.get("PORTAIL_CACHE_URL", "")
 _ACTOR_CACHE_DEFAULT = "300" if _cache_url.startswith(("redis://", "rediss://")) else "0"
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+        # Django's Redis cache, keeping its redis-py client (common/cache.py).
+        {"BACKEND": "common.cache.RedisCache", "LOCATION": _cache_url}
         if _cache_url.startswith(("redis://", "rediss://"))
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "portail-of"}
     )

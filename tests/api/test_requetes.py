@@ -272,3 +272,52 @@ def test_without_the_cache_nothing_is_kept(tenant_a):
     client.get(f"{API}/tableau-de-bord")
 
     assert not [k for k in getattr(cache, "_cache", {}) if "actors:e:" in str(k)]
+
+
+# --- The Redis cache (common.cache) ----------------------------------------------------------------
+
+
+@pytest.fixture
+def redis_url():
+    import shutil
+    import socket
+    import subprocess
+    import time
+
+    if not shutil.which("redis-server"):
+        pytest.skip("redis-server absent")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def test_redis_cache_keeps_its_client_and_counts_like_django(redis_url):
+    from common import ratelimit
+    from common.cache import RedisCache
+
+    cache = RedisCache(redis_url, {})
+    cache.set("n", 5)
+    assert (cache.incr("n"), cache.incr("n", 10), cache.get("n")) == (6, 16, 16)
+    with pytest.raises(ValueError):
+        cache.incr("absent")
+    assert cache.get("absent") is None  # incr never creates a key (its expiry would be lost)
+    assert cache._cache.get_client("x") is cache._cache.get_client("y")
+
+    from unittest import mock
+
+    with mock.patch.object(ratelimit, "cache", cache):
+        assert [ratelimit.hit("cle", limit=3, window=60) is None for _ in range(5)] == [True] * 3 + [False] * 2
