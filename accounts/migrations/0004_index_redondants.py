@@ -10,7 +10,10 @@ class Migration(migrations.Migration):
         ("accounts", "0003_api_key_droits"),
     ]
 
+    # Django's AlterField drops every single-column index on the column it un-indexes, the partial unique
+    # « un_seul_principal » (user) included: it is taken down and put back around it.
     operations = [
+        migrations.RemoveConstraint(model_name="habilitation", name="un_seul_principal"),
         migrations.AlterField(
             model_name="habilitation",
             name="user",
@@ -20,6 +23,12 @@ class Migration(migrations.Migration):
                 related_name="habilitations",
                 to=settings.AUTH_USER_MODEL,
                 verbose_name="utilisateur",
+            ),
+        ),
+        migrations.AddConstraint(
+            model_name="habilitation",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("principal", True)), fields=("user",), name="un_seul_principal"
             ),
         ),
     ]

@@ -46,10 +46,10 @@ SELECT json_build_object(
   'dossiers', (SELECT COALESCE(json_agg(json_build_object('dispositif', x.dispositif, 'etat', x.etat,
                                                         'nombre', x.n)), '[]')
                FROM (SELECT d.dispositif, d.etat, COUNT(*) AS n FROM cases_dossier d
-                     WHERE d.of_etablissement_id = k.etab AND d.etat = ANY(%(etats_d)s) GROUP BY 1, 2) x),
+                     WHERE d.of_etablissement_id = k.etab AND etat = ANY(%(etats_d)s) GROUP BY 1, 2) x),
   'factures', (SELECT COALESCE(json_object_agg(x.etat, x.n), '{{}}')
                FROM (SELECT f.etat, COUNT(*) AS n FROM cases_facture f
-                     WHERE f.emetteur_id = k.etab AND f.etat = ANY(%(etats_f)s) GROUP BY 1) x),
+                     WHERE f.emetteur_id = k.etab AND etat = ANY(%(etats_f)s) GROUP BY 1) x),
   'echeances', (SELECT json_build_object(
                   'a_facturer', COUNT(*) FILTER (WHERE x.date_ouverture <= today.d),
                   'montant_a_facturer', COALESCE(SUM(x.reste) FILTER (WHERE x.date_ouverture <= today.d), 0),
@@ -68,12 +68,12 @@ page AS (
   SELECT d.id, d.numero, d.version, d.dispositif, d.etat, d.subroge, d.salarie_nom, d.salarie_prenom, d.entreprise_id,
          d.numero_depot, d.formation_intitule, d.contrat_date_debut, d.contrat_date_fin, d.created_at, d.updated_at
   FROM cases_dossier d, k
-  WHERE d.of_etablissement_id = k.etab AND d.dispositif = 'apprentissage' AND d.etat = ANY(%(etats)s)
+  WHERE d.of_etablissement_id = k.etab AND d.dispositif = 'apprentissage' AND etat = ANY(%(etats)s)
   ORDER BY d.salarie_nom, d.salarie_prenom, d.id LIMIT {PAGE} OFFSET %(offset)s
 )
 SELECT json_build_object(
   'total', (SELECT COUNT(*) FROM cases_dossier d, k
-            WHERE d.of_etablissement_id = k.etab AND d.dispositif = 'apprentissage' AND d.etat = ANY(%(etats)s)),
+            WHERE d.of_etablissement_id = k.etab AND d.dispositif = 'apprentissage' AND etat = ANY(%(etats)s)),
   'page', %(page)s::int, 'taille', {PAGE},
   'elements', (SELECT COALESCE(json_agg(json_build_object(
       'id', p.id, 'numero', p.numero || '.' || p.version, 'dispositif', p.dispositif, 'etat', p.etat,
