@@ -95,9 +95,7 @@ def admin_link(obj, text=None) -> str:
 def pretty_json(value) -> str:
     if not value:
         return "—"
-    return format_html(
-        '<pre class="donnees-json">{}</pre>', json.dumps(value, indent=2, ensure_ascii=False)
-    )
+    return format_html('<pre class="donnees-json">{}</pre>', json.dumps(value, indent=2, ensure_ascii=False))
 
 
 def state_label(labels: dict, value: str) -> str:

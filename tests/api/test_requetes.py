@@ -284,8 +284,7 @@ def redis_url():
     import subprocess
     import time
 
-    if not shutil.which("redis-server"):
-        pytest.skip("redis-server absent")
+    assert shutil.which("redis-server"), "redis-server absent : bin/setup --dev l'installe (paquet redis-server)"
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
