@@ -475,19 +475,11 @@ class _OrmWriter:
     """Any database: the ORM's bulk operations."""
 
     def create_echeances(self, rows, now) -> None:
+        # A row: dossier_id, numero, then the values of _ECHEANCE_FIELDS.
         Echeance.objects.bulk_create(
             (
                 Echeance(
-                    dossier_id=r[0],
-                    numero=r[1],
-                    annee=r[2],
-                    nature=r[3],
-                    taux=r[4],
-                    date_ouverture=r[5],
-                    date_debut=r[6],
-                    date_fin=r[7],
-                    montant_total=r[8],
-                    updated_at=now,
+                    dossier_id=r[0], numero=r[1], **dict(zip(_ECHEANCE_FIELDS, r[2:], strict=True)), updated_at=now
                 )
                 for r in rows
             ),
@@ -495,20 +487,8 @@ class _OrmWriter:
         )
 
     def update_echeances(self, rows, now) -> None:
-        objs = [
-            Echeance(
-                pk=r[0],
-                annee=r[1],
-                nature=r[2],
-                taux=r[3],
-                date_ouverture=r[4],
-                date_debut=r[5],
-                date_fin=r[6],
-                montant_total=r[7],
-                updated_at=now,
-            )
-            for r in rows
-        ]
+        # A row: the échéance's pk, then the values of _ECHEANCE_FIELDS.
+        objs = [Echeance(pk=r[0], **dict(zip(_ECHEANCE_FIELDS, r[1:], strict=True)), updated_at=now) for r in rows]
         Echeance.objects.bulk_update(objs, [*_ECHEANCE_FIELDS, "updated_at"], batch_size=1000)
 
     def update_dossiers(self, rows) -> None:
