@@ -154,10 +154,15 @@ def not_found(request: HttpRequest, rest: str):
 api.add_router("", fallback)
 
 
-@api.get("/docs/assets/{name}", auth=None, include_in_schema=False, url_name="docs_asset")
-def docs_asset(request: HttpRequest, name: str):
+def docs_asset_response(name: str) -> HttpResponse:
+    """One of the vendored Swagger UI files (the docs of /api/v1 and of /api/cfa work offline)."""
     if name not in _DOCS_ASSETS:
         raise Http404
     response = HttpResponse((_STATIC / name).read_bytes(), content_type=_DOCS_ASSETS[name])
     response["Cache-Control"] = "public, max-age=86400"
     return response
+
+
+@api.get("/docs/assets/{name}", auth=None, include_in_schema=False, url_name="docs_asset")
+def docs_asset(request: HttpRequest, name: str):
+    return docs_asset_response(name)

@@ -4,14 +4,14 @@ and its documentation (``/api/cfa/docs``, offline)."""
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
 from ninja import NinjaAPI, Router
 
 from api.cfa import errors as cfa_errors
 from api.cfa import openapi
 from api.cfa.auth import cle_cfa
 from api.cfa.routes import router
-from api.main import _DOCS_ASSETS, _STATIC, OfflineSwagger
+from api.main import OfflineSwagger, docs_asset_response
 
 DESCRIPTION = """Les routes de la **norme d'échange inter-OPCO « API CFA »** (contrats d'apprentissage V1 et V2,
 leurs états, conventions, factures et leurs états, documents, clé), servies par l'OPCO à l'adresse de base
@@ -220,8 +220,4 @@ api.add_router("", fallback)
 
 @api.get("/docs/assets/{name}", auth=None, include_in_schema=False, url_name="docs_asset")
 def docs_asset(request: HttpRequest, name: str):
-    if name not in _DOCS_ASSETS:
-        raise Http404
-    response = HttpResponse((_STATIC / name).read_bytes(), content_type=_DOCS_ASSETS[name])
-    response["Cache-Control"] = "public, max-age=86400"
-    return response
+    return docs_asset_response(name)

@@ -388,20 +388,7 @@ def echeanciers_recalculer(*, actor: Actor, now, batch_size: int = 5000, progres
     return report
 
 
-_EXISTING = (
-    "pk",
-    "dossier_id",
-    "numero",
-    "annee",
-    "nature",
-    "taux",
-    "date_ouverture",
-    "date_debut",
-    "date_fin",
-    "montant_total",
-    "montant_regle",
-    "montant_en_instruction",
-)
+_EXISTING = ("pk", "dossier_id", "numero", *_ECHEANCE_FIELDS, "montant_regle", "montant_en_instruction")
 
 
 def _batch(rows, kinds, *, actor: Actor, now, report: BatchReport, log_model) -> None:
