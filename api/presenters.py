@@ -19,14 +19,9 @@ from cases.models import (
     PieceJointe,
 )
 from cases.queues import AT_RISK, LAPSED, SITUATIONS
-from cases.selectors import (
-    DossierSynthesis,
-    FactureDetail,
-    Labelled,
-    PaiementRow,
-    ReglementDetail,
-)
+from cases.selectors import FactureDetail, Labelled, PaiementRow, ReglementDetail
 from cases.selectors_financement import EcheanceLigne, EcheancierVue
+from cases.selectors_synthese import DossierSynthesis
 from rules.actions import Droit, Role
 from rules.lifecycles import (
     DISPOSITIF_LABELS,

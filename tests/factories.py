@@ -173,6 +173,7 @@ class DossierFactory(factory.django.DjangoModelFactory):
 
 _facture_numero = itertools.count(2_500_000)
 
+
 def _blank_pdf() -> bytes:
     """A real one-page PDF (uploads are parsed: a mere « %PDF- » header is refused as damaged)."""
     from io import BytesIO

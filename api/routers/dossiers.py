@@ -56,16 +56,18 @@ from cases.selectors import (
     DossierFilters,
     cerfa_form_structure,
     cerfa_verification,
-    dossier_courriers_page,
-    dossier_factures_page,
     dossier_get,
-    dossier_journal_page,
     dossier_list,
     dossier_pieces_list,
-    dossier_synthesis,
     entreprises_search,
 )
 from cases.selectors_financement import financement_demande
+from cases.selectors_synthese import (
+    dossier_courriers_page,
+    dossier_factures_page,
+    dossier_journal_page,
+    dossier_synthesis,
+)
 from cases.services import (
     dossier_add_pieces,
     dossier_avenant_create,

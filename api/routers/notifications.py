@@ -12,7 +12,8 @@ from api.common import CONTEXT_DESCRIPTION, context, json_ok, now, page_ok, pagi
 from api.errors import errors
 from api.presenters import dossier_out, facture_out, notification_out, paiement_out
 from api.schemas import ExamenOut, MessageOut, NotificationOut, PageOut
-from cases.selectors import NotificationFilters, notification_examine, notification_get, notification_list
+from cases.selectors import NotificationFilters, notification_get, notification_list
+from cases.selectors_synthese import notification_examine
 from cases.services.notifications import (
     notification_delete,
     notification_mark_read,

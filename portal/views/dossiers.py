@@ -27,16 +27,18 @@ from cases.models import Dossier, NatureFinancement
 from cases.permissions import actions_on_dossier, ensure_dossier_action, has_droit
 from cases.selectors import (
     DossierFilters,
-    DossierSynthesis,
     Facturation,
     VueDossiers,
-    dossier_courriers_page,
     dossier_facturation,
-    dossier_factures_page,
     dossier_get,
-    dossier_journal_page,
     dossier_list,
     dossier_pieces_list,
+)
+from cases.selectors_synthese import (
+    DossierSynthesis,
+    dossier_courriers_page,
+    dossier_factures_page,
+    dossier_journal_page,
     dossier_synthesis,
 )
 from cases.services import dossier_add_pieces, dossier_declare_rupture, facture_deposit

@@ -16,7 +16,7 @@ from accounts.actors import Actor, Channel
 from accounts.models import Habilitation
 from accounts.services.keys import api_key_revoke
 from cases.models import PieceJointe, TransitionLog
-from cases.selectors import SYNTHESIS_LATEST, dossier_synthesis
+from cases.selectors_synthese import SYNTHESIS_LATEST, dossier_synthesis
 from tests.api.conftest import API, key_client, make_courrier, session_client
 from tests.factories import NOW, DossierFactory, FactureFactory
 

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cases.models import TransitionLog
-from cases.selectors import SYNTHESIS_LATEST
+from cases.selectors_synthese import SYNTHESIS_LATEST
 from tests.factories import NOW, DossierFactory, FactureFactory
 from tests.portal.conftest import signed_in, text_of
 from tests.worlds import make_courrier
