@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import TypeVar
 
 from django.db import connection
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum, Window
+from django.db.models import Count, F, Func, Prefetch, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from accounts.actors import Actor
@@ -461,9 +461,12 @@ def dossier_list(
     default = "-date_modification" if filters.vue == VueDossiers.BROUILLON else "-date_creation"
     ordered = _order(qs, tri, DOSSIER_SORTS, default)
     start, end = page.bounds()
-    # The total rides along with the page (COUNT(*) OVER (), computed before the LIMIT): no second
-    # statement to plan; only a page past the end asks for it separately.
-    rows = list(ordered.annotate(total_lignes=Window(Count("pk")))[start:end])
+    # The total rides along with the page as an uncorrelated scalar subquery: one statement, in which
+    # PostgreSQL counts from the (établissement, dispositif, état) index alone and still takes the page
+    # from an ordered index when the sort has one (a COUNT(*) OVER () would read every matching row before
+    # the LIMIT: the cost would grow with the établissement). Only a page past the end counts apart.
+    total_of = Subquery(qs.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")[:1])
+    rows = list(ordered.annotate(total_lignes=total_of)[start:end])
     if rows:
         total = rows[0]["total_lignes"]
     else:

@@ -92,8 +92,33 @@ def test_list_page_never_joins_the_etablissements_to_sort_its_rows(listed, actor
     _, sql = queries(client, f"{LIST}&taille=50")
 
     page, entreprises = sql
-    assert "accounts_etablissement" not in page and "OVER ()" in page
+    assert "accounts_etablissement" not in page and "COUNT(" in page
+    assert "OVER" not in page  # a window count would read every matching row before the LIMIT
     assert "accounts_etablissement" in entreprises and "IN (" in entreprises
+
+
+@pytest.mark.parametrize(("tri", "index"), [("nom", "dossier_liste_nom"), ("-date_creation", "dossier_liste_date")])
+def test_a_list_of_one_etat_can_be_read_in_order_from_an_index(listed, actor_cache, tri, index):
+    """The page of one état, sorted by name or by creation date, comes from an index in that order (no sort
+    of all the établissement's matching rows): its cost does not grow with the établissement. The planner
+    is told not to scan the table nor to sort, so that the plan shows whether the index can do both."""
+    client = key_client(listed.key)
+    url = f"{API}/dossiers?dispositif=apprentissage&etat=en_cours_de_traitement&tri={tri}&taille=50"
+    queries(client, url)
+    _, sql = queries(client, url)
+    page = sql[0]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SET LOCAL enable_sort = off")
+            cursor.execute(f"EXPLAIN {page}")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert f"Index Scan Backward using {index}" in plan or f"Index Scan using {index}" in plan, plan
+            assert "Sort" not in plan.replace("Sort Key", ""), plan
+        else:
+            cursor.execute(f"EXPLAIN QUERY PLAN {page}")
+            plan = "\n".join(str(row[-1]) for row in cursor.fetchall())
+            assert index in plan and "TEMP B-TREE FOR ORDER BY" not in plan, plan
 
 
 def test_list_total_past_the_last_page(listed):
