@@ -10,7 +10,9 @@ dossier, totals and ids of the latest factures), then measures:
 
 - sequentially, project and floor interleaved, ``--requests`` each: p50 and p95, and their ratios;
 - at each of ``--clients`` concurrencies (1, 8, 32), ``--seconds`` of closed-loop load on each server:
-  throughput (requests per second), p50/p95, errors (anything but a 200);
+  throughput (requests per second), p50/p95, errors (anything but a 200). The load comes from wrk when
+  it is installed (``apt-get install wrk``: C and epoll, so that the two cores go to the servers, not to
+  the generator), else from Python (asyncio, ``--client-processes`` processes; ``--load-generator``);
 
 and prints the load average (1 min) sampled every second during each part — the machine may be shared.
 The API is called with an API key (``X-API-KEY``); the actor cache is on through a private Redis
@@ -270,6 +272,54 @@ def closed_loop(pool, port: int, path: str, key: str, clients: int, seconds: flo
     }
 
 
+WRK_SCRIPT = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('{"requests": %d, "errors": %d, "p50": %.3f, "p95": %.3f, "seconds": %.6f}\\n',
+    summary.requests, e.connect + e.read + e.write + e.status + e.timeout,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, summary.duration / 1e6))
+end
+"""
+
+
+def closed_loop_wrk(port: int, path: str, key: str, clients: int, seconds: float, threads: int) -> dict:
+    """The same closed loop driven by wrk (C, epoll): the load generator takes far less of the two cores
+    than Python's, so what is measured is the servers. Errors: refused or broken connections, timeouts and
+    any status other than 2xx/3xx (wrk's count); every answer of the project is a 200 here."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT)
+    try:
+        out = subprocess.run(
+            [
+                "wrk",
+                f"-t{max(1, min(threads, clients))}",
+                f"-c{clients}",
+                f"-d{seconds:g}s",
+                "--timeout",
+                "10s",
+                "-H",
+                f"X-API-KEY: {key}",
+                "-s",
+                script.name,
+                f"http://{HOST}:{port}{path}",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    finally:
+        os.unlink(script.name)
+    r = json.loads(out.strip().splitlines()[-1])
+    return {
+        "requests": r["requests"],
+        "errors": r["errors"],
+        "rps": r["requests"] / r["seconds"],
+        "elapsed": r["seconds"],
+        "p50": r["p50"],
+        "p95": r["p95"],
+    }
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
@@ -335,7 +385,15 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300, help="requêtes séquentielles par cible et serveur")
     parser.add_argument("--clients", default="1,8,32", help="concurrences mesurées (1,8,32)")
     parser.add_argument("--seconds", type=float, default=6.0, help="durée de chaque mesure en charge")
-    parser.add_argument("--client-processes", type=int, default=2, help="processus du générateur de charge")
+    parser.add_argument(
+        "--load-generator",
+        choices=("wrk", "python"),
+        default="wrk" if shutil.which("wrk") else "python",
+        help="générateur de charge : wrk (C, par défaut s'il est installé : apt-get install wrk) ou python (asyncio)",
+    )
+    parser.add_argument(
+        "--client-processes", type=int, default=2, help="processus (python) ou threads (wrk) du générateur de charge"
+    )
     parser.add_argument("--factures", type=int, default=10_000, help="factures d'OF GENERIQUE (complétées)")
     parser.add_argument("--no-redis", action="store_true", help="sans Redis : cache en mémoire du processus")
     parser.add_argument(
@@ -369,7 +427,11 @@ def main() -> None:
         time.sleep(0.5)
         env["PORTAIL_CACHE_URL"] = f"redis://{HOST}:{redis_port}/0"
         cache = f"Redis privé (port {redis_port}), cache des acteurs allumé"
-    results: dict = {"data": {k: v for k, v in data.items() if k not in ("session", "key")}, "cache": cache}
+    results: dict = {
+        "data": {k: v for k, v in data.items() if k not in ("session", "key")},
+        "cache": cache,
+        "load_generator": args.load_generator,
+    }
     servers = start_servers(args, env)
     try:
         problems = same_answers(args, data)
@@ -384,6 +446,12 @@ def main() -> None:
         results["load"] = {}
         ctx = multiprocessing.get_context("fork")
         with ctx.Pool(args.client_processes) as pool:
+
+            def measure(port: int, path: str, clients: int, seconds: float) -> dict:
+                if args.load_generator == "wrk":
+                    return closed_loop_wrk(port, path, data["key"], clients, seconds, args.client_processes)
+                return closed_loop(pool, port, path, data["key"], clients, seconds, args.client_processes)
+
             for clients in levels:
                 with LoadAverage() as load:
                     for name, (project_path, floor_path) in t.items():
@@ -391,10 +459,8 @@ def main() -> None:
                             ("project", args.port, project_path),
                             ("floor", args.floor_port, floor_path),
                         ):
-                            closed_loop(pool, port, path, data["key"], clients, 1.0, args.client_processes)  # warm
-                            results["load"][f"{name}/{clients}/{side}"] = closed_loop(
-                                pool, port, path, data["key"], clients, args.seconds, args.client_processes
-                            )
+                            measure(port, path, clients, 1.0)  # warm
+                            results["load"][f"{name}/{clients}/{side}"] = measure(port, path, clients, args.seconds)
                 results[f"load_avg_{clients}"] = load.text()
     finally:
         stop(servers + helpers)
@@ -403,7 +469,7 @@ def main() -> None:
     print(
         f"Base : {d['dossiers_total']} dossiers, dont {d['dossiers_of']} d'OF GENERIQUE ; synthèse du dossier "
         f"{d['dossier_id']} ({d['dossier_factures']} factures) ; gunicorn {args.workers} workers sync par serveur, "
-        f"{os.cpu_count()} cœurs ; {cache} ; projet servi depuis {args.project_dir}."
+        f"{os.cpu_count()} cœurs ; {cache} ; charge par {args.load_generator} ; projet servi depuis {args.project_dir}."
     )
     print("Mêmes réponses : oui" if not problems else f"RÉPONSES DIFFÉRENTES : {', '.join(problems)}")
     load = results["sequential_load"]
