@@ -43,6 +43,7 @@ from cases.selectors import (
 from cases.selectors_financement import EcheancierVue, echeancier_vue
 from common.errors import NotFound
 from common.paging import Page, PageRequest, paginate
+from common.sql import execute_prepared
 
 # The synthesis shows the latest entries of each growing relation, with their total and a paged list
 # (« voir tout ») for the rest: its cost never depends on how much a dossier has accumulated.
@@ -258,7 +259,7 @@ def dossier_synthesis(*, actor: Actor, dossier_id: int, today: date | None = Non
         raise NotFound("Dossier introuvable.")
     sql, parts = _synthesis_statement(connection.vendor, actor.is_opco, len(scope))
     with connection.cursor() as cursor:
-        cursor.execute(sql, [dossier_id, *scope])
+        execute_prepared(cursor, sql, [dossier_id, *scope])  # planned once per connection on PostgreSQL
         row = cursor.fetchone()
     if row is None:
         raise NotFound("Dossier introuvable.")

@@ -265,6 +265,9 @@ PORTAIL = {
     "FIRST_DOSSIER_NUMBER": 3_000_000,
     "FIRST_FACTURE_NUMBER": 2_100_000,
     "FIRST_REGLEMENT_NUMBER": 60_000,
+    # The synthesis's statement PREPAREd once per PostgreSQL connection (common/sql.py); false behind a
+    # pooler in transaction mode (PgBouncer), where a connection's prepared statements are not yours.
+    "PREPARED_STATEMENTS": env_bool("PORTAIL_PREPARED_STATEMENTS", True),
     # Processes sending the morning digest in parallel.
     "DIGEST_PROCESSES": int(os.environ.get("PORTAIL_DIGEST_PROCESSES", "2")),
     # Links in e-mails and notifications: pages of the web portal (``portal/urls.py``).

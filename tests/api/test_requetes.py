@@ -17,6 +17,7 @@ from accounts.models import Habilitation
 from accounts.services.keys import api_key_revoke
 from cases.models import PieceJointe, TransitionLog
 from cases.selectors_synthese import SYNTHESIS_LATEST, dossier_synthesis
+from common.errors import NotFound
 from tests.api.conftest import API, key_client, make_courrier, session_client
 from tests.factories import NOW, DossierFactory, FactureFactory
 
@@ -152,6 +153,7 @@ def test_synthesis_is_at_most_four_queries_and_does_not_grow(tenant_a, actor_cac
 def test_synthesis_selector_is_one_query(tenant_a):
     actor = Actor.for_user(tenant_a.gestionnaire, channel=Channel.API)
     crowd(tenant_a.dossier, 3)
+    dossier_synthesis(actor=actor, dossier_id=tenant_a.dossier.pk)  # on PostgreSQL, its PREPARE
 
     with CaptureQueriesContext(connection) as captured:
         s = dossier_synthesis(actor=actor, dossier_id=tenant_a.dossier.pk)
@@ -345,3 +347,49 @@ def test_redis_cache_keeps_its_client_and_counts_like_django(redis_url):
 
     with mock.patch.object(ratelimit, "cache", cache):
         assert [ratelimit.hit("cle", limit=3, window=60) is None for _ in range(5)] == [True] * 3 + [False] * 2
+
+
+# --- The synthesis's statement is prepared on PostgreSQL ---------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)  # the connection is closed midway
+def test_the_synthesis_statement_is_prepared_once_per_connection_on_postgresql(tenant_a, settings):
+    """PostgreSQL plans the synthesis's large statement once per connection (PREPARE, then EXECUTE);
+    SQLite, or PostgreSQL with PORTAIL_PREPARED_STATEMENTS=false (a pooler in transaction mode), runs
+    it as it is. The answer is the same either way."""
+    actor = Actor.for_user(tenant_a.gestionnaire, channel=Channel.API)
+    crowd(tenant_a.dossier, 2)
+    connection.close()  # a new connection: nothing prepared on it yet
+
+    def run():
+        with CaptureQueriesContext(connection) as captured:
+            s = dossier_synthesis(actor=actor, dossier_id=tenant_a.dossier.pk)
+        return s, [q["sql"] for q in captured.captured_queries]
+
+    first, first_sql = run()
+    second, second_sql = run()
+    settings.PORTAIL = {**settings.PORTAIL, "PREPARED_STATEMENTS": False}
+    plain, plain_sql = run()
+
+    if connection.vendor == "postgresql":
+        assert [q.split()[0] for q in first_sql] == ["PREPARE", "EXECUTE"], first_sql
+        assert [q.split()[0] for q in second_sql] == ["EXECUTE"], second_sql
+        assert second_sql[0].split("(")[0] == first_sql[1].split("(")[0]
+    else:
+        assert [q.split()[0] for q in first_sql + second_sql] == ["SELECT", "SELECT"], first_sql + second_sql
+    assert [q.split()[0] for q in plain_sql] == ["SELECT"], plain_sql
+    for s in (first, second, plain):
+        assert s.dossier.pk == tenant_a.dossier.pk
+        assert [f.pk for f in s.factures] == [
+            f.pk for f in first.factures
+        ] and s.factures_total == first.factures_total >= 2
+        assert [c.pk for c in s.courriers] == [c.pk for c in first.courriers]
+        assert [e.pk for e in s.journal] == [e.pk for e in first.journal]
+
+
+def test_another_ofs_dossier_is_not_found_through_the_prepared_statement(tenant_a, tenant_b):
+    actor = Actor.for_user(tenant_b.gestionnaire, channel=Channel.API)
+    dossier_synthesis(actor=actor, dossier_id=tenant_b.dossier.pk)  # prepared for this scope's size
+
+    with pytest.raises(NotFound):
+        dossier_synthesis(actor=actor, dossier_id=tenant_a.dossier.pk)
