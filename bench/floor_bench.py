@@ -152,6 +152,7 @@ def prepare(args) -> dict:
     from cases.models import Dossier, FactureLigne
 
     data = top_up(args.factures)
+    data["liste_total"] = top_up_list(data, args.liste)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")  # after the top-up: fresh statistics and visibility map for both servers
     of = Dossier.objects.get(pk=data["dossier_id"]).of_etablissement_id
@@ -166,6 +167,37 @@ def prepare(args) -> dict:
     data["dossier_lignes"] = FactureLigne.objects.filter(dossier_id=heaviest[0]).count()
     connection.close()
     return data
+
+
+def top_up_list(data: dict, wanted: int) -> int:
+    """At least ``wanted`` apprenticeship contracts « en cours de traitement » for OF GENERIQUE (copies of
+    one of its contracts, with their own numbers and names), so that the measured list is the same full
+    page of 50 over the same total at every scale: what then varies is the database, not the page."""
+    import random
+
+    from django.db import transaction
+
+    from cases.models import Dossier
+    from cases.services._common import next_numbers
+
+    of = Dossier.objects.get(pk=data["dossier_id"]).of_etablissement_id
+    listed = Dossier.objects.filter(of_etablissement_id=of, dispositif="apprentissage", etat="en_cours_de_traitement")
+    have = listed.count()
+    if have < wanted:
+        model = Dossier.objects.filter(of_etablissement_id=of, dispositif="apprentissage").order_by("pk").first()
+        rng = random.Random(14)
+        copies = []
+        for numero in next_numbers("dossier", wanted - have):
+            copy = Dossier.objects.get(pk=model.pk)
+            copy.pk, copy.numero, copy.version, copy.version_precedente_id = None, numero, 1, None
+            copy.salarie_nom = "".join(rng.choice("ABCDEFGHIJKLMNOPRSTUV") for _ in range(8))
+            copy.__dict__["etat"] = "en_cours_de_traitement"  # a protected FSM field: set as the seed does
+            copies.append(copy)
+        with transaction.atomic():
+            Dossier.objects.bulk_create(copies, batch_size=1_000)
+        data["dossiers_of"] = Dossier.objects.filter(of_etablissement_id=of).count()
+        data["dossiers_total"] = Dossier.objects.count()
+    return listed.count()
 
 
 def targets(data: dict) -> dict[str, tuple[str, str]]:
@@ -395,6 +427,12 @@ def main() -> None:
         "--client-processes", type=int, default=2, help="processus (python) ou threads (wrk) du générateur de charge"
     )
     parser.add_argument("--factures", type=int, default=10_000, help="factures d'OF GENERIQUE (complétées)")
+    parser.add_argument(
+        "--liste",
+        type=int,
+        default=300,
+        help="contrats « en cours de traitement » d'OF GENERIQUE au moins (complétés) : la même page pleine partout",
+    )
     parser.add_argument("--no-redis", action="store_true", help="sans Redis : cache en mémoire du processus")
     parser.add_argument(
         "--project-dir",
@@ -467,7 +505,8 @@ def main() -> None:
 
     d = data
     print(
-        f"Base : {d['dossiers_total']} dossiers, dont {d['dossiers_of']} d'OF GENERIQUE ; synthèse du dossier "
+        f"Base : {d['dossiers_total']} dossiers, dont {d['dossiers_of']} d'OF GENERIQUE ; liste de 50 sur "
+        f"{d['liste_total']} contrats ; synthèse du dossier "
         f"{d['dossier_id']} ({d['dossier_factures']} factures) ; gunicorn {args.workers} workers sync par serveur, "
         f"{os.cpu_count()} cœurs ; {cache} ; charge par {args.load_generator} ; projet servi depuis {args.project_dir}."
     )
