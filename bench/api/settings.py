@@ -25,3 +25,8 @@ if os.environ.get("BENCH_SERVER_SIDE_BINDING"):  # noqa: F405
         "server_side_binding": True,
         "prepare_threshold": int(os.environ.get("BENCH_PREPARE_THRESHOLD", "5")),  # noqa: F405
     }
+
+# BENCH_NO_HEALTH_CHECKS=1 measures the per-request connection check (a ``SELECT 1`` before the first
+# query of each request, CONN_HEALTH_CHECKS) by turning it off.
+if os.environ.get("BENCH_NO_HEALTH_CHECKS"):  # noqa: F405
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = False  # noqa: F405
