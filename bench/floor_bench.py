@@ -42,21 +42,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-HOST = "127.0.0.1"
+sys.path.insert(0, str(ROOT / "bench"))
+from api_bench import HOST, port_is_free  # noqa: E402  (the API bench's: same host, same check)
+
 LIST_QUERY = "dispositif=apprentissage&etat=en_cours_de_traitement&tri=nom&taille=50"
 
 
 # --- Servers ---------------------------------------------------------------------------------------
-
-
-def port_is_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind((HOST, port))
-        except OSError:
-            return False
-    return True
 
 
 def free_port() -> int:
@@ -449,7 +441,6 @@ def main() -> None:
             raise SystemExit(f"Le port {port} est déjà pris : choisissez-en un autre (--port).")
     levels = [int(c) for c in args.clients.split(",")]
 
-    sys.path.insert(0, str(ROOT / "bench"))
     data = prepare(args)
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.api.settings", "PYTHONPATH": str(ROOT)}
     helpers: list[subprocess.Popen] = []

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
@@ -22,6 +22,7 @@ from cases.models import (
     PieceJointe,
     Reglement,
     StatutCourrier,
+    TransitionLog,
     TypeCourrier,
 )
 from tests.factories import NOW, PDF_BYTES, DossierFactory, EtablissementFactory, FactureFactory, of_user
@@ -72,6 +73,27 @@ def make_courrier(dossier: Dossier, *, type_=TypeCourrier.ACCORD, destinataire=D
     courrier.fichier.save(f"{type_}-{destinataire}.pdf", ContentFile(PDF_BYTES), save=False)
     courrier.save()
     return courrier
+
+
+def crowd(dossier: Dossier, n: int, *, pieces: bool = False) -> None:
+    """``n`` more factures, courriers, journal entries (« événement 0 » … the latest last) and, with
+    ``pieces``, pièces jointes on ``dossier``: what makes a synthesis grow."""
+    FactureFactory.create_batch(n, dossier=dossier)
+    for i in range(n):
+        make_courrier(dossier)
+        TransitionLog.objects.create(
+            dossier=dossier,
+            transition="demander_pieces",
+            source="en_cours_de_traitement",
+            target="en_attente_de_pieces",
+            actor_label=f"événement {i}",
+            channel="api",
+            created_at=NOW + timedelta(minutes=i),
+        )
+        if pieces:
+            PieceJointe.objects.create(
+                dossier=dossier, nom=f"piece-{i}.pdf", taille=10, uploaded_at=NOW, fichier="x.pdf"
+            )
 
 
 _reglement = itertools.count(1)

@@ -5,7 +5,7 @@ cache (no login query once warm, never stale after a change)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 from django.db import connection
@@ -15,11 +15,11 @@ from django.utils import timezone
 from accounts.actors import Actor, Channel
 from accounts.models import Habilitation
 from accounts.services.keys import api_key_revoke
-from cases.models import PieceJointe, TransitionLog
 from cases.selectors_synthese import SYNTHESIS_LATEST, dossier_synthesis
 from common.errors import NotFound
 from tests.api.conftest import API, key_client, make_courrier, session_client
-from tests.factories import NOW, DossierFactory, FactureFactory
+from tests.factories import DossierFactory
+from tests.worlds import crowd
 
 pytestmark = pytest.mark.django_db
 LIST = f"{API}/dossiers?dispositif=apprentissage&tri=nom"
@@ -43,23 +43,6 @@ def listed(tenant_a):
     """60 apprenticeship contracts of OF A, each with its own entreprise (the rows' decoration)."""
     DossierFactory.create_batch(60, of_etablissement=tenant_a.etab)
     return tenant_a
-
-
-def crowd(dossier, n: int) -> None:
-    """``n`` more factures, journal entries, courriers and pièces jointes on ``dossier``."""
-    FactureFactory.create_batch(n, dossier=dossier)
-    for i in range(n):
-        make_courrier(dossier)
-        TransitionLog.objects.create(
-            dossier=dossier,
-            transition="demander_pieces",
-            source="en_cours_de_traitement",
-            target="en_attente_de_pieces",
-            actor_label="test",
-            channel="api",
-            created_at=NOW + timedelta(minutes=i),
-        )
-        PieceJointe.objects.create(dossier=dossier, nom=f"piece-{i}.pdf", taille=10, uploaded_at=NOW, fichier="x.pdf")
 
 
 # --- Query counts through the API ------------------------------------------------------------------
@@ -143,7 +126,7 @@ def test_synthesis_is_at_most_four_queries_and_does_not_grow(tenant_a, actor_cac
     url = f"{API}/dossiers/{tenant_a.dossier.pk}"
     queries(client, url)
     before, sql = queries(client, url)
-    crowd(tenant_a.dossier, SYNTHESIS_LATEST + 5)
+    crowd(tenant_a.dossier, SYNTHESIS_LATEST + 5, pieces=True)
 
     after, _ = queries(client, url)
 
@@ -152,7 +135,7 @@ def test_synthesis_is_at_most_four_queries_and_does_not_grow(tenant_a, actor_cac
 
 def test_synthesis_selector_is_one_query(tenant_a):
     actor = Actor.for_user(tenant_a.gestionnaire, channel=Channel.API)
-    crowd(tenant_a.dossier, 3)
+    crowd(tenant_a.dossier, 3, pieces=True)
     dossier_synthesis(actor=actor, dossier_id=tenant_a.dossier.pk)  # on PostgreSQL, its PREPARE
 
     with CaptureQueriesContext(connection) as captured:
@@ -170,7 +153,7 @@ def test_synthesis_selector_is_one_query(tenant_a):
 
 def test_synthesis_answers_the_latest_entries_and_the_totals_not_everything(tenant_a):
     dossier = tenant_a.dossier
-    crowd(dossier, SYNTHESIS_LATEST + 5)
+    crowd(dossier, SYNTHESIS_LATEST + 5, pieces=True)
     client = session_client(tenant_a.gestionnaire)
 
     body = client.get(f"{API}/dossiers/{dossier.pk}").json()
@@ -198,7 +181,7 @@ def test_synthesis_answers_the_latest_entries_and_the_totals_not_everything(tena
 
 def test_voir_tout_pages_through_every_entry(tenant_a):
     dossier = tenant_a.dossier
-    crowd(dossier, SYNTHESIS_LATEST + 5)
+    crowd(dossier, SYNTHESIS_LATEST + 5, pieces=True)
     client = session_client(tenant_a.gestionnaire)
 
     for name, total in (
@@ -358,7 +341,7 @@ def test_the_synthesis_statement_is_prepared_once_per_connection_on_postgresql(t
     SQLite, or PostgreSQL with PORTAIL_PREPARED_STATEMENTS=false (a pooler in transaction mode), runs
     it as it is. The answer is the same either way."""
     actor = Actor.for_user(tenant_a.gestionnaire, channel=Channel.API)
-    crowd(tenant_a.dossier, 2)
+    crowd(tenant_a.dossier, 2, pieces=True)
     connection.close()  # a new connection: nothing prepared on it yet
 
     def run():

@@ -4,17 +4,14 @@ entries of what grows, with « Voir tout » paging through the rest in place."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from cases.models import TransitionLog
 from cases.selectors_synthese import SYNTHESIS_LATEST
-from tests.factories import NOW, DossierFactory, FactureFactory
+from tests.factories import DossierFactory
 from tests.portal.conftest import signed_in, text_of
-from tests.worlds import make_courrier
+from tests.worlds import crowd
 
 pytestmark = pytest.mark.django_db
 APPRENTISSAGE = "/dossiers/apprentissage/"
@@ -30,21 +27,6 @@ def count(client, url: str) -> tuple[int, object]:
         response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
     return len(captured), response
-
-
-def crowd(dossier, n: int) -> None:
-    FactureFactory.create_batch(n, dossier=dossier)
-    for i in range(n):
-        make_courrier(dossier)
-        TransitionLog.objects.create(
-            dossier=dossier,
-            transition="demander_pieces",
-            source="en_cours_de_traitement",
-            target="en_attente_de_pieces",
-            actor_label=f"événement {i}",
-            channel="api",
-            created_at=NOW + timedelta(minutes=i),
-        )
 
 
 @pytest.mark.parametrize("cache_on", [False, True])
